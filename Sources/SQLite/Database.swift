@@ -1,0 +1,127 @@
+import CSQLite
+import Foundation
+
+/// One SQLite connection. Owns its `sqlite3*` and closes it in `deinit`.
+///
+/// Not thread-safe by design: each connection belongs to one thread (or one
+/// serial queue) at a time, the way GRDB's `SerializedDatabase` works.
+public final class Database {
+    let handle: OpaquePointer
+    /// The database file.
+    public let path: String
+    private var cache: [String: Statement] = [:]
+    private var transactionDepth = 0
+
+    /// Opens (creating if needed) the database at `path`.
+    /// - Parameter readOnly: open without write access and without creating the file.
+    public init(path: String, readOnly: Bool = false) throws {
+        var db: OpaquePointer?
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
+            if let db { sqlite3_close_v2(db) }
+            throw SQLiteError(code: rc, message: message, path: path)
+        }
+        self.handle = db
+        self.path = path
+        sqlite3_busy_timeout(db, 10_000)
+        sqlite3_extended_result_codes(db, 1)
+    }
+
+    deinit {
+        cache.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    func error(_ rc: Int32, sql: String?) -> SQLiteError {
+        SQLiteError(code: rc, message: String(cString: sqlite3_errmsg(handle)), sql: sql, path: path)
+    }
+
+    /// Runs one or more statements that take no parameters.
+    public func execute(_ sql: String) throws {
+        var errmsg: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &errmsg)
+        if rc != SQLITE_OK {
+            let message = errmsg.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(rc))
+            sqlite3_free(errmsg)
+            throw SQLiteError(code: rc, message: message, sql: sql, path: path)
+        }
+    }
+
+    /// A prepared statement for `sql`, cached for reuse on this connection.
+    public func statement(_ sql: String) throws -> Statement {
+        if let cached = cache[sql] { return cached }
+        let stmt = try Statement(database: self, sql: sql)
+        cache[sql] = stmt
+        return stmt
+    }
+
+    /// Runs a statement with parameters and returns the number of rows it changed.
+    @discardableResult
+    public func run(_ sql: String, _ values: any SQLConvertible...) throws -> Int {
+        let stmt = try statement(sql)
+        try stmt.bind(values)
+        while try stmt.step() {}
+        stmt.reset()
+        return Int(sqlite3_changes(handle))
+    }
+
+    /// Runs a query and calls `body` for each row.
+    public func forEach(_ sql: String, _ values: any SQLConvertible..., body: (Row) throws -> Void) throws {
+        try forEach(sql, values, body: body)
+    }
+
+    /// Runs a query with an array of parameters and calls `body` for each row.
+    public func forEach(_ sql: String, _ values: [any SQLConvertible], body: (Row) throws -> Void) throws {
+        let stmt = try statement(sql)
+        try stmt.bind(values)
+        defer { stmt.reset() }
+        while try stmt.step() { try body(stmt.row) }
+    }
+
+    /// Maps every row of a query.
+    public func rows<T>(_ sql: String, _ values: any SQLConvertible..., map: (Row) throws -> T) throws -> [T] {
+        var result: [T] = []
+        try forEach(sql, values) { result.append(try map($0)) }
+        return result
+    }
+
+    /// The first row of a query, mapped, or nil when it returns none.
+    public func first<T>(_ sql: String, _ values: any SQLConvertible..., map: (Row) throws -> T) throws -> T? {
+        let stmt = try statement(sql)
+        try stmt.bind(values)
+        defer { stmt.reset() }
+        return try stmt.step() ? map(stmt.row) : nil
+    }
+
+    /// The rowid of the last inserted row.
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    /// Runs `body` inside an immediate transaction (a savepoint when nested):
+    /// committed if it returns, rolled back if it throws.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        let outer = transactionDepth == 0
+        try execute(outer ? "BEGIN IMMEDIATE" : "SAVEPOINT nested")
+        transactionDepth += 1
+        do {
+            let result = try body()
+            transactionDepth -= 1
+            try execute(outer ? "COMMIT" : "RELEASE nested")
+            return result
+        } catch {
+            transactionDepth -= 1
+            try? execute(outer ? "ROLLBACK" : "ROLLBACK TO nested; RELEASE nested")
+            throw error
+        }
+    }
+
+    /// Whether another connection has committed since the last call on this
+    /// connection (`PRAGMA data_version`): a cheap way to notice outside writes.
+    public func dataVersion() throws -> Int64 {
+        try first("PRAGMA data_version") { $0.int64(0) } ?? 0
+    }
+
+    /// The SQLite library version, e.g. "3.40.1".
+    public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
+}

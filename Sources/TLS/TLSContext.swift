@@ -1,0 +1,51 @@
+import COpenSSL
+
+/// A server-side TLS configuration for the federation port: the node's
+/// certificate and key, the federation CA, TLS 1.2 minimum, modern ciphers
+/// only, and a client certificate required and verified against the CA.
+///
+/// After set-up an `SSL_CTX` is safe to share between threads.
+public final class TLSContext: @unchecked Sendable {
+    let handle: OpaquePointer
+
+    /// Builds the server context.
+    /// - Parameters:
+    ///   - certificateFile: the node's certificate (PEM).
+    ///   - keyFile: the node's private key (PEM).
+    ///   - caFile: the federation CA certificate (PEM); clients must chain to it.
+    public init(certificateFile: String, keyFile: String, caFile: String) throws {
+        guard let ctx = SSL_CTX_new(TLS_server_method()) else {
+            throw TLSError.fromQueue("create TLS context")
+        }
+        handle = ctx
+        guard shim_SSL_CTX_set_min_proto_version(ctx, shim_TLS1_2_VERSION()) == 1 else {
+            throw TLSError.fromQueue("set TLS 1.2 minimum")
+        }
+        _ = shim_SSL_CTX_set_options(ctx, shim_SSL_OP_NO_COMPRESSION() | shim_SSL_OP_NO_RENEGOTIATION())
+        // TLS 1.2: forward-secret AEAD suites only. TLS 1.3 suites are all modern.
+        guard SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20") == 1 else {
+            throw TLSError.fromQueue("set cipher list")
+        }
+        guard SSL_CTX_use_certificate_chain_file(ctx, certificateFile) == 1 else {
+            throw TLSError.fromQueue("load certificate \(certificateFile)")
+        }
+        guard SSL_CTX_use_PrivateKey_file(ctx, keyFile, SSL_FILETYPE_PEM) == 1 else {
+            throw TLSError.fromQueue("load private key \(keyFile)")
+        }
+        guard SSL_CTX_check_private_key(ctx) == 1 else {
+            throw TLSError.fromQueue("check private key \(keyFile)", fallback: "the key does not match the certificate")
+        }
+        guard SSL_CTX_load_verify_locations(ctx, caFile, nil) == 1 else {
+            throw TLSError.fromQueue("load CA certificate \(caFile)")
+        }
+        if let names = shim_SSL_load_client_CA_file(caFile) {
+            shim_SSL_CTX_set_client_CA_list(ctx, names)
+        }
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nil)
+        // Without a session id context, resumed sessions with client certificates fail.
+        let context: [UInt8] = Array("syncnode".utf8)
+        _ = SSL_CTX_set_session_id_context(ctx, context, UInt32(context.count))
+    }
+
+    deinit { SSL_CTX_free(handle) }
+}
