@@ -99,6 +99,12 @@ public final class TCPSocket: @unchecked Sendable {
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }
 
+    /// Stops further reads: a thread blocked reading wakes up as if the peer
+    /// had closed. Writing still works, so a response in progress completes.
+    public func shutdownReading() {
+        if !closed { Glibc.shutdown(fd, Int32(SHUT_RD)) }
+    }
+
     /// Closes the socket (idempotent).
     public func close() {
         if !closed { closed = true; Glibc.close(fd) }
@@ -126,7 +132,10 @@ private func socketAddressText(_ storage: sockaddr_storage) -> String {
         }
     }
     guard rc == 0 else { return "unknown" }
-    return String(cString: host) + ":" + String(cString: service)
+    func text(_ chars: [CChar]) -> String {
+        String(decoding: chars.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+    return text(host) + ":" + text(service)
 }
 
 /// Ignores SIGPIPE for the whole process, so a peer that hangs up mid-write

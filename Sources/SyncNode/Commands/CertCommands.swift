@@ -1,0 +1,93 @@
+import Foundation
+import SyncCore
+import TLS
+
+/// `syncnode cert ca`: creates a federation CA.
+enum CertCACommand: Command {
+    static let name = "cert ca"
+    static let summary = "create a federation CA (ca.pem, ca.key) in a directory"
+    static let details = """
+        The CA signs one certificate per node. Keep ca.key offline and readable by
+        its custodian only (it is written with mode 0600); every node gets ca.pem.
+        An existing CA is never overwritten unless --force is given.
+        """
+    static let flags = [
+        Flag("out", value: "DIR", help: "directory to write ca.pem and ca.key into (required)"),
+        Flag("name", value: "NAME", help: "the CA's common name (default: \"syncnode federation CA\")"),
+        Flag("days", value: "N", help: "validity in days (default: 3650)"),
+        Flag("force", help: "replace an existing CA in DIR (every node certificate must then be reissued)"),
+    ]
+
+    static func run(_ arguments: Arguments) throws -> Int32 {
+        let out = try arguments.required("out", command: "syncnode cert ca")
+        let keyPath = (out as NSString).appendingPathComponent("ca.key")
+        if FileManager.default.fileExists(atPath: keyPath) && !arguments.has("force") {
+            throw SyncNodeError("create a CA in \(out)", "\(keyPath) already exists",
+                                hint: "use it as it is, or pass --force to replace it (and reissue every node certificate)")
+        }
+        let days = try arguments.int("days", default: 3650, command: "syncnode cert ca")
+        let (cert, key) = try CertificateAuthority.create(name: arguments.value("name") ?? "syncnode federation CA", validDays: days)
+        try Files.write(try key.pem(), to: keyPath, private: true)
+        try Files.write(try cert.pem(), to: (out as NSString).appendingPathComponent("ca.pem"))
+        Output.line("created CA in \(out): ca.pem (give to every node), ca.key (mode 0600, keep offline); valid \(days) days")
+        return 0
+    }
+}
+
+/// `syncnode cert issue`: issues node certificates signed by the CA.
+enum CertIssueCommand: Command {
+    static let name = "cert issue"
+    static let summary = "issue a node's key and certificate, signed by the federation CA"
+    static let details = """
+        Writes DIR/ID.key (mode 0600), DIR/ID.pem and a copy of the CA certificate
+        DIR/ca.pem: the node's --certs directory. The certificate carries the node id
+        as its common name and as the URI urn:syncnode:FEDERATION:ID, and the host of
+        the node's URL as a subject alternative name. With --all, every node of the
+        topology gets DIR/ID/.
+        """
+    static let flags = [
+        Flag("ca", value: "DIR", help: "the CA directory holding ca.pem and ca.key (required)"),
+        Flag("topology", value: "FILE", help: "the federation's topology file (default: $SYNCNODE_TOPOLOGY)"),
+        Flag("node", value: "ID", help: "the node to issue for"),
+        Flag("all", help: "issue for every node, each into DIR/ID/"),
+        Flag("out", value: "DIR", help: "where to write (default: certs/ID, or certs/ with --all)"),
+        Flag("days", value: "N", help: "validity in days (default: 825)"),
+        Flag("backdate-days", value: "N", help: "start validity N days ago (for testing expiry; default: 0)"),
+        Flag("host", value: "HOST", help: "an extra DNS name or IP the node is reached by", repeatable: true),
+    ]
+
+    static func run(_ arguments: Arguments) throws -> Int32 {
+        let command = "syncnode cert issue"
+        let caDir = try arguments.required("ca", command: command)
+        let topology = try Topology.load(path: NodeFlags.topologyPath(arguments, command: command))
+        let caCert = try Certificate(pemFile: (caDir as NSString).appendingPathComponent("ca.pem"))
+        let caKey = try PrivateKey(pemFile: (caDir as NSString).appendingPathComponent("ca.key"))
+        let days = try arguments.int("days", default: 825, command: command)
+        let backdate = try arguments.int("backdate-days", default: 0, command: command)
+        let nodes: [(NodeEntry, String)]
+        if arguments.has("all") {
+            let root = arguments.value("out") ?? "certs"
+            nodes = topology.nodes.map { ($0, (root as NSString).appendingPathComponent($0.id)) }
+        } else {
+            guard let id = arguments.value("node") else {
+                throw SyncNodeError("run '\(command)'", "give --node ID or --all", hint: "see '\(command) --help'")
+            }
+            guard let node = topology.node(id) else {
+                throw SyncNodeError("issue a certificate for '\(id)'", "it is not in the topology",
+                                    hint: "nodes are: \(topology.nodes.map(\.id).joined(separator: ", "))")
+            }
+            nodes = [(node, arguments.value("out") ?? "certs/\(id)")]
+        }
+        let caPEM = try caCert.pem()
+        for (node, out) in nodes {
+            let identity = NodeIdentity(federation: topology.federation, node: node.id)
+            let (cert, key) = try CertificateAuthority.issue(identity: identity, hosts: [node.host] + arguments.all("host"),
+                                                             ca: caCert, caKey: caKey, validDays: days, backdateDays: backdate)
+            try Files.write(try key.pem(), to: (out as NSString).appendingPathComponent("\(node.id).key"), private: true)
+            try Files.write(try cert.pem(), to: (out as NSString).appendingPathComponent("\(node.id).pem"))
+            try Files.write(caPEM, to: (out as NSString).appendingPathComponent("ca.pem"))
+            Output.line("issued \(identity.uri) (\(node.name)) → \(out)/\(node.id).pem, \(node.id).key; expires \(Timestamp.iso(cert.notAfter).prefix(10))")
+        }
+        return 0
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import SyncCore
+import TLS
+
+/// `syncnode serve`: runs a node until SIGINT or SIGTERM.
+enum ServeCommand: Command {
+    static let name = "serve"
+    static let summary = "run a node: listen for its children, dial its parent"
+    static let details = """
+        Listens on the node's URL from the topology (HTTP/1.1 over TLS 1.2+, client
+        certificate required and verified against the federation CA; only the node's
+        parent and children are served). Unless it is the root, the node dials its
+        parent and exchanges health messages, retrying with backoff while it is down.
+        Stops gracefully on SIGINT or SIGTERM. Logs go to standard error, one
+        key=value line per event.
+        """
+    static let flags = NodeFlags.all + [
+        Flag("health-interval", value: "SECONDS", help: "seconds between health exchanges with the parent (default: 5)"),
+        Flag("log-level", value: "LEVEL", help: "debug, info, warning or error (default: info)"),
+    ]
+
+    static func run(_ arguments: Arguments) throws -> Int32 {
+        let context = try NodeFlags.context(arguments, command: "syncnode serve")
+        let levelName = arguments.value("log-level") ?? "info"
+        guard let level = LogLevel(name: levelName) else {
+            throw SyncNodeError("run 'syncnode serve'", "unknown log level '\(levelName)'", hint: "use debug, info, warning or error")
+        }
+        let interval = Double(arguments.value("health-interval") ?? "5") ?? 5
+        let log = Log(node: context.node.id, level: level)
+        let node = try Node(context: context, log: log)
+        try node.start(healthInterval: max(0.1, interval))
+        let signal = waitForTerminationSignal()
+        log.info("shutdown_requested", ["signal": signal])
+        node.stop()
+        return 0
+    }
+}
