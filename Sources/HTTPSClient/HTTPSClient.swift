@@ -5,10 +5,10 @@ import TLS
 
 /// What a client needs to reach a federation peer over mutual TLS.
 public struct HTTPSClientConfiguration: Sendable {
-    /// This node's certificate, presented to the server.
-    public var certificateFile: String
+    /// This node's certificate, presented to the server (nil presents none).
+    public var certificateFile: String?
     /// This node's private key.
-    public var keyFile: String
+    public var keyFile: String?
     /// The federation CA: the server must chain to it.
     public var caFile: String
     /// The node the server must prove to be (its certificate's SAN URI).
@@ -18,7 +18,7 @@ public struct HTTPSClientConfiguration: Sendable {
     /// Seconds allowed for a whole request unless a call says otherwise.
     public var requestTimeout: Double = 30
 
-    public init(certificateFile: String, keyFile: String, caFile: String, expectedPeer: NodeIdentity?) {
+    public init(certificateFile: String?, keyFile: String?, caFile: String, expectedPeer: NodeIdentity?) {
         self.certificateFile = certificateFile
         self.keyFile = keyFile
         self.caFile = caFile
@@ -111,8 +111,10 @@ public final class HTTPSClient {
         shim_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
         shim_curl_setopt_long(handle, CURLOPT_SSLVERSION, Int(CURL_SSLVERSION_TLSv1_2))
         shim_curl_setopt_ptr(handle, CURLOPT_CAINFO, configuration.caFile)
-        shim_curl_setopt_ptr(handle, CURLOPT_SSLCERT, configuration.certificateFile)
-        shim_curl_setopt_ptr(handle, CURLOPT_SSLKEY, configuration.keyFile)
+        if let certificate = configuration.certificateFile, let key = configuration.keyFile {
+            shim_curl_setopt_ptr(handle, CURLOPT_SSLCERT, certificate)
+            shim_curl_setopt_ptr(handle, CURLOPT_SSLKEY, key)
+        }
         shim_curl_setopt_ssl_ctx(handle, sslContextCallback)
         shim_curl_setopt_ptr(handle, CURLOPT_SSL_CTX_DATA, selfState)
         shim_curl_setopt_write(handle, CURLOPT_WRITEFUNCTION, writeCallback)

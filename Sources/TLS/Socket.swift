@@ -99,12 +99,6 @@ public final class TCPSocket: @unchecked Sendable {
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }
 
-    /// Stops further reads: a thread blocked reading wakes up as if the peer
-    /// had closed. Writing still works, so a response in progress completes.
-    public func shutdownReading() {
-        if !closed { Glibc.shutdown(fd, Int32(SHUT_RD)) }
-    }
-
     /// Closes the socket (idempotent).
     public func close() {
         if !closed { closed = true; Glibc.close(fd) }

@@ -79,6 +79,18 @@ public final class TLSConnection: @unchecked Sendable {
         }
     }
 
+    /// Waits up to `milliseconds` for bytes to read (already decrypted or on the
+    /// socket). Returns false on timeout.
+    public func waitReadable(milliseconds: Int32) -> Bool {
+        if SSL_pending(ssl) > 0 { return true }
+        var pfd = pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0)
+        while true {
+            let rc = poll(&pfd, 1, milliseconds)
+            if rc < 0 && errno == EINTR { continue }
+            return rc != 0
+        }
+    }
+
     /// Writes all of `bytes`.
     public func write(_ bytes: [UInt8]) throws {
         var offset = 0

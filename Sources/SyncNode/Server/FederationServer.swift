@@ -31,7 +31,7 @@ public final class FederationServer: @unchecked Sendable {
     private let authorizer: PeerAuthorizer
     private let listener: TCPListener
     private let lock = NSLock()
-    private var connections: [ObjectIdentifier: TCPSocket] = [:]
+    private var activeConnections = 0
     private var stopping = false
     private let finished = DispatchGroup()
     /// Counts of refused peers by reason, for metrics.
@@ -78,11 +78,9 @@ public final class FederationServer: @unchecked Sendable {
     public func stop(grace: Double = 10) {
         lock.lock()
         stopping = true
-        let open = Array(connections.values)
         lock.unlock()
-        open.forEach { $0.shutdownReading() }
         if finished.wait(timeout: .now() + grace) == .timedOut {
-            log.warning("shutdown_timeout", ["connections": connections.count])
+            log.warning("shutdown_timeout", ["reason": "requests still running after \(grace)s"])
         }
         listener.close()
     }
@@ -102,8 +100,8 @@ public final class FederationServer: @unchecked Sendable {
             }
             guard let socket else { continue }
             lock.lock()
-            let admitted = !stopping && connections.count < limits.maxConnections
-            if admitted { connections[ObjectIdentifier(socket)] = socket }
+            let admitted = !stopping && activeConnections < limits.maxConnections
+            if admitted { activeConnections += 1 }
             lock.unlock()
             guard admitted else {
                 log.warning("connection_rejected", ["peer": socket.peer, "reason": "too many connections"])
@@ -114,7 +112,7 @@ public final class FederationServer: @unchecked Sendable {
             let thread = Thread { [self] in
                 serve(socket)
                 lock.lock()
-                connections[ObjectIdentifier(socket)] = nil
+                activeConnections -= 1
                 lock.unlock()
                 finished.leave()
             }
@@ -167,12 +165,20 @@ public final class FederationServer: @unchecked Sendable {
                 if parser.takeContinueRequest() {
                     try connection.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
                 }
+                // Wait in short slices so an idle connection notices shutdown and
+                // is closed cleanly (close_notify) rather than cut.
+                var waited = 0.0
+                while !connection.waitReadable(milliseconds: 250) {
+                    waited += 0.25
+                    if (isStopping && !parser.hasPartialRequest) || waited >= limits.idleTimeout { return }
+                }
                 let n = try connection.read(into: &buffer, count: buffer.count)
                 if n == 0 { return }
                 parser.feed(buffer[0..<n])
             } catch let error as HTTPParseError {
                 log.warning("bad_request", ["node": peer.id, "status": error.status, "reason": error.message])
                 try? connection.write(HTTPResponse.error(error.status, error.message).serialize(keepAlive: false))
+                lingeringClose(connection, buffer: &buffer)
                 return
             } catch {
                 if parser.hasPartialRequest && !isStopping {
@@ -180,6 +186,15 @@ public final class FederationServer: @unchecked Sendable {
                 }
                 return
             }
+        }
+    }
+
+    /// Reads and discards what the client is still sending (for a few seconds
+    /// at most) so it sees the error response instead of a connection reset.
+    private func lingeringClose(_ connection: TLSConnection, buffer: inout [UInt8]) {
+        let deadline = Date().addingTimeInterval(3)
+        while Date() < deadline, connection.waitReadable(milliseconds: 250) {
+            guard let n = try? connection.read(into: &buffer, count: buffer.count), n > 0 else { return }
         }
     }
 
