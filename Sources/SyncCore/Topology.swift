@@ -44,22 +44,31 @@ public struct Topology: Sendable {
     public let policy: Policy
     /// Nodes in file order.
     public let nodes: [NodeEntry]
+    /// Dataset definitions shared by the federation (until the catalog takes them over).
+    public let datasets: [DatasetDefinition]
     private let byID: [String: Int]
+    private let datasetByID: [String: DatasetDefinition]
 
     /// Builds and validates a topology; throws every problem found at once.
-    public init(federation: String, policy: Policy = Policy(), nodes: [NodeEntry]) throws(TopologyError) {
+    public init(federation: String, policy: Policy = Policy(), nodes: [NodeEntry],
+                datasets: [DatasetDefinition] = []) throws(TopologyError) {
         var index: [String: Int] = [:]
         for (i, node) in nodes.enumerated() where index[node.id] == nil { index[node.id] = i }
         self.federation = federation
         self.policy = policy
         self.nodes = nodes
+        self.datasets = datasets
         self.byID = index
+        self.datasetByID = Dictionary(datasets.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let problems = TopologyValidator.problems(in: self)
         if !problems.isEmpty { throw TopologyError(problems: problems) }
     }
 
     /// The node with `id`.
     public func node(_ id: String) -> NodeEntry? { byID[id].map { nodes[$0] } }
+
+    /// The dataset with `id`.
+    public func dataset(_ id: String) -> DatasetDefinition? { datasetByID[id] }
 
     /// The root node (the one without a parent).
     public var root: NodeEntry { nodes.first { $0.parent == nil }! }

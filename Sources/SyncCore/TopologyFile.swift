@@ -36,7 +36,7 @@ extension Topology {
         }
         if !problems.isEmpty { throw TopologyError(problems: problems, file: file) }
         do {
-            return try Topology(federation: raw.federation, policy: raw.policy ?? Policy(), nodes: nodes)
+            return try Topology(federation: raw.federation, policy: raw.policy ?? Policy(), nodes: nodes, datasets: raw.datasets ?? [])
         } catch {
             throw TopologyError(problems: error.problems, file: file)
         }
@@ -56,6 +56,7 @@ private struct RawTopology: Decodable {
     var federation: String
     var policy: Policy?
     var nodes: [RawNode]
+    var datasets: [DatasetDefinition]?
 }
 
 private struct RawNode: Decodable {

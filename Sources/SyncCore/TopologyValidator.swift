@@ -73,6 +73,23 @@ enum TopologyValidator {
                 cursor = next.parent
             }
         }
+        var seenDatasets: Set<String> = []
+        for dataset in topology.datasets {
+            let label = "dataset \(dataset.id)"
+            if !seenDatasets.insert(dataset.id).inserted { add(label, "id", "the dataset id is used twice") }
+            if topology.node(dataset.sourceNode) == nil {
+                add(label, "sourceNode", "'\(dataset.sourceNode)' is not a node of this topology")
+            }
+            let names = Set(dataset.items.map(\.name))
+            if names.count != dataset.items.count { add(label, "items", "two items have the same name") }
+            if !names.contains(dataset.keyItem) { add(label, "keyItem", "'\(dataset.keyItem)' is not one of its items") }
+            if !names.contains(dataset.regionItem) { add(label, "regionItem", "'\(dataset.regionItem)' is not one of its items") }
+            for item in dataset.items {
+                if let authority = item.authority, topology.node(authority) == nil {
+                    add(label, "items.\(item.name).authority", "'\(authority)' is not a node of this topology")
+                }
+            }
+        }
         return problems
     }
 

@@ -1,14 +1,18 @@
 import Foundation
+import SQLite
 import SyncCore
 
-/// One running node: its store, its federation listener and, unless it is
-/// the root, its link to its parent.
+/// One running node: its store and replica, its federation listener and,
+/// unless it is the root, its link to its parent.
 public final class Node: @unchecked Sendable {
     public let context: NodeContext
     public let store: Store
+    public let replica: Replica
     public let log: Log
     private var server: FederationServer?
     private var parentLink: ParentLink?
+    private let stopping = StopFlag()
+    private let watcherDone = DispatchSemaphore(value: 0)
 
     /// Opens the node's store and checks its certificates.
     public init(context: NodeContext, log: Log) throws {
@@ -16,23 +20,27 @@ public final class Node: @unchecked Sendable {
         self.log = log
         try context.checkCertificates()
         store = try Store(path: context.databasePath, nodeID: context.node.id, federation: context.topology.federation)
+        replica = try Replica(context: context, store: store)
     }
 
     /// The routes this node serves to its neighbours.
     func makeRouter() -> Router {
         var router = Router()
         HealthEndpoint.register(on: &router, context: context, store: store)
+        let stopping = self.stopping
+        ReplicationEndpoints.register(on: &router, replica: replica, isStopping: { stopping.isSet })
         return router
     }
 
-    /// Starts listening and dialling the parent.
+    /// Starts listening, watching for writes by other processes, and dialling the parent.
     /// - Parameter healthInterval: seconds between health exchanges with the parent.
     public func start(healthInterval: Double = 5) throws {
         let server = try FederationServer(context: context, router: makeRouter(), log: log)
         server.start()
         self.server = server
+        startWatcher()
         if let parent = context.parent {
-            let link = ParentLink(context: context, parent: parent, store: store, log: log, interval: healthInterval)
+            let link = ParentLink(replica: replica, parent: parent, log: log, interval: healthInterval)
             link.start()
             parentLink = link
         }
@@ -40,10 +48,47 @@ public final class Node: @unchecked Sendable {
                                   "federation": context.topology.federation, "version": SyncNodeVersion.current])
     }
 
+    /// Notices commits by other processes (e.g. `syncnode write` while serve
+    /// runs) through SQLite's data_version, and wakes pushes and long-polls.
+    private func startWatcher() {
+        let thread = Thread { [self] in
+            var last = (try? store.read { try $0.dataVersion() }) ?? 0
+            while !stopping.isSet {
+                Thread.sleep(forTimeInterval: 0.1)
+                guard let version = try? store.read({ try $0.dataVersion() }) else { continue }
+                if version != last {
+                    last = version
+                    replica.signal.bump()
+                }
+            }
+            watcherDone.signal()
+        }
+        thread.name = "syncnode-watcher"
+        thread.start()
+    }
+
     /// Stops the parent link, then the listener, letting requests in flight finish.
     public func stop() {
+        stopping.set()
+        replica.signal.bump()
         parentLink?.stop()
         server?.stop()
+        watcherDone.wait()
         log.info("node_stopped", ["node": context.node.id])
+    }
+}
+
+/// A flag set once, read from any thread.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    var isSet: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return value
+    }
+
+    func set() {
+        lock.lock(); value = true; lock.unlock()
     }
 }

@@ -6,7 +6,8 @@ import TLS
 public enum CLI {
     static let commands: [CommandSpec] = [
         CommandSpec(ServeCommand.self), CommandSpec(StatusCommand.self), CommandSpec(CertCACommand.self),
-        CommandSpec(CertIssueCommand.self), CommandSpec(DemoCommand.self),
+        CommandSpec(CertIssueCommand.self), CommandSpec(WriteCommand.self), CommandSpec(RecordsCommand.self),
+        CommandSpec(ConflictsCommand.self), CommandSpec(DemoCommand.self),
     ]
 
     static var overview: String {

@@ -30,5 +30,66 @@ enum Schema {
                 peer_time_offset_ms  INTEGER           -- the peer's clock minus ours at the last exchange
             );
             """),
+        Migration(version: 2, name: "records, change log, outboxes, cursors, conflicts", sql: """
+            -- Records: one row per (dataset, key) holding the merged state, every data
+            -- item with the stamp (hybrid logical clock + origin) of the write that set it.
+            CREATE TABLE record (
+                dataset    TEXT NOT NULL,
+                key        TEXT NOT NULL,
+                region     TEXT NOT NULL,
+                state      TEXT NOT NULL,      -- RecordState as JSON
+                deleted    INTEGER NOT NULL,   -- 1 when only a tombstone remains
+                updated_at INTEGER NOT NULL,   -- ms, local time of the last change
+                PRIMARY KEY (dataset, key)
+            ) WITHOUT ROWID;
+            -- A full resync for a child reads its region's records through this index.
+            CREATE INDEX record_by_region ON record(dataset, region);
+
+            -- The change log: every change that altered this node's state, in local order.
+            CREATE TABLE change_log (
+                seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+                dataset   TEXT NOT NULL,
+                from_peer TEXT,                -- the neighbour it came from; NULL when written here
+                body      TEXT NOT NULL,       -- the Change as JSON
+                logged_at INTEGER NOT NULL
+            );
+
+            -- Per-peer outboxes: the log entries each neighbour is still to receive,
+            -- decided by routing when the entry is logged. What a child pulls is an
+            -- index range on (peer, seq): its cost does not grow with other regions' data.
+            CREATE TABLE outbox (
+                peer TEXT NOT NULL,
+                seq  INTEGER NOT NULL,
+                PRIMARY KEY (peer, seq)
+            ) WITHOUT ROWID;
+            CREATE INDEX outbox_by_seq ON outbox(seq);
+
+            -- Cursors, keyed by the neighbour's node id (never host or address), each
+            -- written in the same transaction as the changes it covers:
+            --   pushed   (child)  the highest own seq the parent acknowledged
+            --   pulled   (child)  the highest parent seq applied here
+            --   received (parent) the highest child seq applied here
+            CREATE TABLE cursor (
+                peer       TEXT NOT NULL,
+                name       TEXT NOT NULL,
+                value      INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                PRIMARY KEY (peer, name)
+            ) WITHOUT ROWID;
+
+            -- Conflicts: writes by a node that is not the item's authority. Never
+            -- applied; kept, visible on both sides, addressed to the authority (一数一源).
+            CREATE TABLE conflict (
+                dataset     TEXT NOT NULL,
+                key         TEXT NOT NULL,
+                item        TEXT NOT NULL,     -- or '(delete)' for a proposed deletion
+                origin      TEXT NOT NULL,
+                hlc         INTEGER NOT NULL,
+                value       TEXT NOT NULL,     -- the proposed value as JSON
+                authority   TEXT NOT NULL,
+                received_at INTEGER NOT NULL,
+                PRIMARY KEY (dataset, key, item, origin, hlc)
+            ) WITHOUT ROWID;
+            """),
     ]
 }

@@ -43,6 +43,7 @@ public final class Store: @unchecked Sendable {
     }
 
     /// Runs `body` in one immediate transaction: all of it is committed or none.
+    @discardableResult
     public func write<T>(_ body: (Database) throws -> T) throws -> T {
         try queue.sync { try database.transaction { try body(database) } }
     }

@@ -3,70 +3,115 @@ import HTTPSClient
 import SyncCore
 
 /// The child's side of the link to its parent. Children dial their parent
-/// (district platforms sit behind firewalls, like a 前置机): on its own thread
-/// it exchanges health messages, retrying with exponential backoff and jitter
-/// while the parent is unreachable.
+/// (district platforms sit behind firewalls, like a 前置机). Three loops, each
+/// on its own thread with its own connection:
+/// - health: exchanges health messages every `interval` seconds;
+/// - push: sends the outbox in bounded batches as soon as changes appear;
+/// - pull: long-polls the parent for changes routed to this node.
+/// Each retries with exponential backoff and jitter while the parent is
+/// unreachable, and resumes from the cursors in the store after a restart.
 public final class ParentLink: @unchecked Sendable {
-    private let context: NodeContext
+    private let replica: Replica
     private let parent: NodeEntry
-    private let store: Store
     private let log: Log
     private let interval: Double
+    private let batchSize: Int
     private let wake = NSCondition()
     private var stopped = false
-    private let done = DispatchSemaphore(value: 0)
+    private let done = DispatchGroup()
 
-    /// - Parameter interval: seconds between health exchanges while the parent answers.
-    public init(context: NodeContext, parent: NodeEntry, store: Store, log: Log, interval: Double = 5) {
-        self.context = context
+    /// - Parameters:
+    ///   - interval: seconds between health exchanges while the parent answers.
+    ///   - batchSize: most changes in one push or pull.
+    public init(replica: Replica, parent: NodeEntry, log: Log, interval: Double = 5, batchSize: Int = 2000) {
+        self.replica = replica
         self.parent = parent
-        self.store = store
         self.log = log
         self.interval = interval
+        self.batchSize = batchSize
     }
 
-    /// Starts the link's thread.
+    var context: NodeContext { replica.context }
+    var store: Store { replica.store }
+
+    /// Starts the three loops.
     public func start() {
-        let thread = Thread { [self] in
-            run()
-            done.signal()
+        spawn("health") { [self] client in
+            _ = try client.post("/v1/health", HealthMessage(node: context.node.id), as: HealthMessage.self, timeout: 10)
+            try store.recordHeard(from: parent.id)
+            return interval
         }
-        thread.name = "syncnode-parent-link"
-        thread.start()
+        spawn("push") { [self] client in try pushOnce(client) }
+        spawn("pull") { [self] client in try pullOnce(client) }
     }
 
-    /// Stops the link and waits for its thread to end.
+    /// Stops the loops and waits for their threads to end (a long-poll in
+    /// flight is abandoned when its connection closes).
     public func stop() {
         wake.lock()
         stopped = true
         wake.broadcast()
         wake.unlock()
-        done.wait()
+        replica.signal.bump()
+        _ = done.wait(timeout: .now() + 5)
     }
 
-    private func run() {
+    private func pushOnce(_ client: PeerClient) throws -> Double {
+        let seen = replica.signal.current
+        let batch = try replica.outbox(for: parent.id, after: 0, limit: batchSize)
+        if batch.isEmpty {
+            replica.signal.wait(after: seen, timeout: 1)
+            return 0
+        }
+        let answer = try client.post("/v1/push", PushRequest(changes: batch), as: PushResponse.self, timeout: 60)
+        try replica.acknowledge(peer: parent.id, upTo: answer.received, cursor: "pushed")
+        log.debug("pushed", ["parent": parent.id, "changes": batch.count, "received": answer.received])
+        return 0
+    }
+
+    private func pullOnce(_ client: PeerClient) throws -> Double {
+        let after = try replica.cursor(parent.id, "pulled")
+        let answer = try client.get("/v1/pull?after=\(after)&limit=\(batchSize)&wait=20", as: PullResponse.self, timeout: 40)
+        if !answer.changes.isEmpty {
+            let stats = try replica.apply(answer.changes.map(\.change), from: parent.id, cursor: ("pulled", answer.last))
+            log.debug("pulled", ["parent": parent.id, "changes": answer.changes.count, "applied": stats.applied])
+        }
+        return 0
+    }
+
+    private func spawn(_ name: String, _ body: @escaping @Sendable (PeerClient) throws -> Double) {
+        done.enter()
+        let thread = Thread { [self] in
+            run(name, body)
+            done.leave()
+        }
+        thread.name = "syncnode-\(name)"
+        thread.start()
+    }
+
+    private func run(_ name: String, _ body: (PeerClient) throws -> Double) {
         let client = PeerClient(context: context, peer: parent)
         var backoff = Backoff()
-        var healthy = false
+        var healthy = true
         while !isStopped {
             let delay: Double
             do {
-                _ = try client.post("/v1/health", HealthMessage(node: context.node.id), as: HealthMessage.self, timeout: 10)
-                try store.recordHeard(from: parent.id)
-                if !healthy { log.info("parent_reachable", ["parent": parent.id]) }
+                delay = try body(client)
+                if !healthy { log.info("parent_reachable", ["parent": parent.id, "loop": name]) }
                 healthy = true
                 backoff.reset()
-                delay = interval
             } catch {
+                if isStopped { break }
                 let message = "\(error)"
                 try? store.recordError(with: parent.id, message)
                 delay = backoff.next()
-                if healthy || backoff.attempt <= 1 {
-                    log.warning("parent_unreachable", ["parent": parent.id, "error": message, "retry_in_s": String(format: "%.1f", delay)])
+                if healthy {
+                    log.warning("parent_unreachable", ["parent": parent.id, "loop": name, "error": message,
+                                                       "retry_in_s": String(format: "%.1f", delay)])
                 }
                 healthy = false
             }
-            sleep(seconds: delay)
+            if delay > 0 { sleep(seconds: delay) }
         }
     }
 

@@ -1,0 +1,75 @@
+import Foundation
+import SyncCore
+
+/// `syncnode records`: the records this node holds of a dataset.
+enum RecordsCommand: Command {
+    static let name = "records"
+    static let summary = "list the records this node holds of a dataset"
+    static let details = "A table of key, region and values; --json prints one object per record with each item's stamp."
+    static let flags = NodeFlags.all + [
+        Flag("dataset", value: "ID", help: "the dataset (required)"),
+        Flag("region", value: "PREFIX", help: "only records whose region code starts with PREFIX"),
+        Flag("limit", value: "N", help: "at most N records (default: 50 in the table, all with --json)"),
+        Flag("json", help: "print JSON"),
+    ]
+
+    struct Entry: Codable {
+        var key: String
+        var region: String
+        var values: [String: JSONValue]
+        var stamps: [String: String]
+    }
+
+    static func run(_ arguments: Arguments) throws -> Int32 {
+        let command = "syncnode records"
+        let context = try NodeFlags.context(arguments, command: command)
+        let dataset = try arguments.required("dataset", command: command)
+        let json = arguments.has("json")
+        let limit = try arguments.int("limit", default: json ? Int.max : 50, command: command)
+        let replica = try Replica.open(context)
+        let records = try replica.records(dataset: dataset, regionPrefix: arguments.value("region") ?? "", limit: limit)
+        if json {
+            let entries = records.map { Entry(key: $0.key, region: $0.state.region.code, values: $0.state.values,
+                                              stamps: $0.state.items.mapValues(\.stamp.description)) }
+            Output.line(String(decoding: try JSON.encode(entries, pretty: true) as Data, as: UTF8.self))
+            return 0
+        }
+        let total = try replica.recordCounts()[dataset] ?? 0
+        Output.line("\(dataset) at \(context.node.id): \(total) record\(total == 1 ? "" : "s")")
+        var table = Table(["KEY", "REGION", "VALUES"])
+        for (key, state) in records {
+            let values = state.items.keys.sorted().map { "\($0)=\(state.items[$0]!.value)" }.joined(separator: " ")
+            table.add([key, state.region.code, String(values.prefix(100))])
+        }
+        Output.write(table.render())
+        return 0
+    }
+}
+
+/// `syncnode conflicts`: non-authority writes held at this node.
+enum ConflictsCommand: Command {
+    static let name = "conflicts"
+    static let summary = "list conflicts: writes by a node that is not the item's authority"
+    static let details = """
+        A non-authority write is never applied over the authority's value (一数一源):
+        it is kept here and sent toward the authority, which sees it too.
+        """
+    static let flags = NodeFlags.all + [Flag("json", help: "print JSON")]
+
+    static func run(_ arguments: Arguments) throws -> Int32 {
+        let context = try NodeFlags.context(arguments, command: "syncnode conflicts")
+        let conflicts = try Replica.open(context).conflicts()
+        if arguments.has("json") {
+            Output.line(String(decoding: try JSON.encode(conflicts, pretty: true) as Data, as: UTF8.self))
+            return 0
+        }
+        Output.line("\(conflicts.count) conflict\(conflicts.count == 1 ? "" : "s") at \(context.node.id)")
+        var table = Table(["DATASET", "KEY", "ITEM", "PROPOSED BY", "PROPOSED", "CURRENT", "AUTHORITY", "RECEIVED"])
+        for c in conflicts {
+            table.add([c.dataset, c.key, c.item, c.origin, c.proposedValue.description, c.currentValue?.description ?? "—",
+                       c.authority, String(c.receivedAt.prefix(19)).replacingOccurrences(of: "T", with: " ")])
+        }
+        Output.write(table.render())
+        return 0
+    }
+}

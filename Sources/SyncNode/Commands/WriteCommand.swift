@@ -1,0 +1,70 @@
+import Foundation
+import SyncCore
+
+/// `syncnode write`: writes or deletes one record at this node.
+enum WriteCommand: Command {
+    static let name = "write"
+    static let summary = "write or delete one record at this node (as its source, or as a proposal)"
+    static let details = """
+        Writes ITEM=VALUE pairs as one record of --dataset; the key and region items
+        are required. Items this node is the authority for (一数一源) become the
+        record's values and replicate; others are kept as conflicts addressed to
+        their authority. --delete KEY deletes a record (only its source may).
+        Works whether or not 'serve' is running; a running node sends it on at once.
+        (Bulk loading is 'syncnode import', to come.)
+        """
+    static let flags = NodeFlags.all + [
+        Flag("dataset", value: "ID", help: "the dataset to write (required)"),
+        Flag("delete", value: "KEY", help: "delete the record with this key instead of writing"),
+    ]
+
+    static func run(_ arguments: Arguments) throws -> Int32 {
+        let command = "syncnode write"
+        let context = try NodeFlags.context(arguments, command: command)
+        let datasetID = try arguments.required("dataset", command: command)
+        let replica = try Replica.open(context)
+        if let key = arguments.value("delete") {
+            try replica.delete(dataset: datasetID, key: key)
+            Output.line("deleted \(datasetID)/\(key) at \(context.node.id)")
+            return 0
+        }
+        guard let dataset = context.topology.dataset(datasetID) else {
+            throw SyncNodeError("write to '\(datasetID)'", "no such dataset",
+                                hint: "datasets are: \(context.topology.datasets.map(\.id).joined(separator: ", "))")
+        }
+        var values: [String: JSONValue] = [:]
+        for pair in arguments.positionals {
+            guard let eq = pair.firstIndex(of: "=") else {
+                throw SyncNodeError("write to '\(datasetID)'", "'\(pair)' is not ITEM=VALUE")
+            }
+            let name = String(pair[..<eq]), text = String(pair[pair.index(after: eq)...])
+            guard let item = dataset.item(name) else {
+                throw SyncNodeError("write to '\(datasetID)'", "no data item '\(name)'",
+                                    hint: "items are: \(dataset.items.map(\.name).joined(separator: ", "))")
+            }
+            guard let value = ValueCheck.parse(text, for: item) else {
+                throw SyncNodeError("write to '\(datasetID)'", "item '\(name)': '\(text)' is not of type \(item.type.rawValue)")
+            }
+            values[name] = value
+        }
+        let outcome = try replica.write(dataset: datasetID, values: values)
+        let key = values[dataset.keyItem]?.description ?? ""
+        if !outcome.applied.isEmpty {
+            Output.line("wrote \(datasetID)/\(key) at \(context.node.id): \(outcome.applied.joined(separator: ", "))")
+        }
+        if !outcome.proposed.isEmpty {
+            let authorities = Set(outcome.proposed.map { dataset.authority(for: $0) }).sorted()
+            Output.line("conflict: \(context.node.id) is not the authority for \(outcome.proposed.joined(separator: ", ")); "
+                        + "kept as a conflict addressed to \(authorities.joined(separator: ", ")) (see syncnode conflicts)")
+        }
+        return 0
+    }
+}
+
+extension Replica {
+    /// Opens the store and replica of a node for a command.
+    static func open(_ context: NodeContext) throws -> Replica {
+        let store = try Store(path: context.databasePath, nodeID: context.node.id, federation: context.topology.federation)
+        return try Replica(context: context, store: store)
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import SQLite
+import SQLite
+import SyncCore
+
+/// A conflict as stored at a node.
+public struct ConflictRecord: Codable, Sendable, Equatable {
+    public var dataset: String
+    public var key: String
+    public var item: String
+    public var origin: String
+    public var hlc: Int64
+    public var proposedValue: JSONValue
+    public var authority: String
+    public var currentValue: JSONValue?
+    public var receivedAt: String
+}
+
+extension Replica {
+    /// The state of one record, nil when this node holds none.
+    public func record(dataset: String, key: String) throws -> RecordState? {
+        try store.read { db in
+            try db.first("SELECT state FROM record WHERE dataset = ? AND key = ?", dataset, key) {
+                try JSONDecoder().decode(RecordState.self, from: Data($0.text(0).utf8))
+            }
+        }
+    }
+
+    /// Records of `dataset` (live ones unless `includeDeleted`), optionally within a region prefix, in key order.
+    public func records(dataset: String, regionPrefix: String = "", includeDeleted: Bool = false,
+                        limit: Int = Int.max) throws -> [(key: String, state: RecordState)] {
+        try store.read { db in
+            let decoder = JSONDecoder()
+            return try db.rows("""
+                SELECT key, state FROM record WHERE dataset = ? AND region LIKE ? || '%' AND (? OR deleted = 0)
+                ORDER BY key LIMIT ?
+                """, dataset, regionPrefix, includeDeleted, min(limit, Int(Int32.max))) { row in
+                (row.text(0), try decoder.decode(RecordState.self, from: Data(row.text(1).utf8)))
+            }
+        }
+    }
+
+    /// Live record counts by dataset.
+    public func recordCounts() throws -> [String: Int] {
+        try store.read { db in
+            var counts: [String: Int] = [:]
+            try db.forEach("SELECT dataset, COUNT(*) FROM record WHERE deleted = 0 GROUP BY dataset") { counts[$0.text(0)] = $0.int(1) }
+            return counts
+        }
+    }
+
+    /// Every conflict held here, newest first, with the value currently stored.
+    public func conflicts() throws -> [ConflictRecord] {
+        let rows = try store.read { db in
+            try db.rows("""
+                SELECT dataset, key, item, origin, hlc, value, authority, received_at FROM conflict ORDER BY received_at DESC, dataset, key
+                """) { row in
+                ConflictRecord(dataset: row.text(0), key: row.text(1), item: row.text(2), origin: row.text(3), hlc: row.int64(4),
+                               proposedValue: try JSONDecoder().decode(JSONValue.self, from: Data(row.text(5).utf8)),
+                               authority: row.text(6), currentValue: nil,
+                               receivedAt: Timestamp.iso(Timestamp.date(millis: row.int64(7))))
+            }
+        }
+        return try rows.map { conflict in
+            var c = conflict
+            c.currentValue = try record(dataset: c.dataset, key: c.key)?.items[c.item]?.value
+            return c
+        }
+    }
+
+    /// Entries waiting in each neighbour's outbox.
+    public func outboxDepths() throws -> [String: Int] {
+        try store.read { db in
+            var depths: [String: Int] = [:]
+            try db.forEach("SELECT peer, COUNT(*) FROM outbox GROUP BY peer") { depths[$0.text(0)] = $0.int(1) }
+            return depths
+        }
+    }
+}

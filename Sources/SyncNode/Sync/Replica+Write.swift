@@ -1,0 +1,91 @@
+import Foundation
+import SyncCore
+
+/// What a write at this node did.
+public struct WriteOutcome: Sendable, Equatable {
+    /// Items written with authority: they are the record's values now.
+    public var applied: [String]
+    /// Items this node is not the authority for: kept as conflicts for their authority.
+    public var proposed: [String]
+}
+
+extension Replica {
+    /// Writes a record at this node: the change carries this node's stamp.
+    /// Items this node is the authority for are applied; the others become
+    /// conflicts addressed to their authority (一数一源).
+    /// - Parameter values: data items by name; must include the key and region items.
+    /// - Throws: `ReplicationError` naming the dataset, item and what is wrong.
+    @discardableResult
+    public func write(dataset id: String, values: [String: JSONValue]) throws -> WriteOutcome {
+        guard let dataset = context.topology.dataset(id) else {
+            throw ReplicationError("unknown dataset '\(id)'; datasets are: \(context.topology.datasets.map(\.id).joined(separator: ", "))")
+        }
+        for (name, value) in values {
+            guard let item = dataset.item(name) else {
+                throw ReplicationError("dataset '\(id)' has no data item '\(name)'; its items are: \(dataset.items.map(\.name).joined(separator: ", "))")
+            }
+            if let problem = ValueCheck.problem(value, for: item) {
+                throw ReplicationError("dataset '\(id)', item '\(name)': \(problem)")
+            }
+        }
+        guard let key = values[dataset.keyItem]?.text, !key.isEmpty else {
+            throw ReplicationError("dataset '\(id)': the key item '\(dataset.keyItem)' is missing or empty")
+        }
+        guard let regionText = values[dataset.regionItem]?.text else {
+            throw ReplicationError("dataset '\(id)', record \(key): the region item '\(dataset.regionItem)' is missing")
+        }
+        let region: RegionCode
+        do { region = try RegionCode(regionText) } catch {
+            throw ReplicationError("dataset '\(id)', record \(key), item '\(dataset.regionItem)': \(error)")
+        }
+        let authoritative = values.keys.filter { dataset.authority(for: $0) == nodeID }
+        if !authoritative.isEmpty && !context.node.covers(region) {
+            throw ReplicationError("dataset '\(id)', record \(key): region \(region) is outside this node's area (\(context.node.region))")
+        }
+        try applyLocal { hlc in Change.write(dataset: id, key: key, region: region, values: values, origin: nodeID, hlc: hlc) }
+        return WriteOutcome(applied: authoritative.sorted(), proposed: values.keys.filter { !authoritative.contains($0) }.sorted())
+    }
+
+    /// Deletes a record at this node (a tombstone). Only the dataset's source
+    /// may delete; from any other node the deletion is a conflict for the source.
+    public func delete(dataset id: String, key: String) throws {
+        guard context.topology.dataset(id) != nil else { throw ReplicationError("unknown dataset '\(id)'") }
+        guard let state = try record(dataset: id, key: key) else {
+            throw ReplicationError("dataset '\(id)' has no record '\(key)' at this node")
+        }
+        try applyLocal { hlc in Change.delete(dataset: id, key: key, region: state.region, origin: nodeID, hlc: hlc) }
+    }
+}
+
+/// Checks a value against its item's declared type.
+enum ValueCheck {
+    static func problem(_ value: JSONValue, for item: ItemDefinition) -> String? {
+        switch (item.type, value) {
+        case (_, .null): return nil
+        case (.string, .string), (.integer, .int), (.number, .int), (.number, .double), (.boolean, .bool): return nil
+        case (.date, .string(let s)):
+            return isDate(s) ? nil : "'\(s)' is not a date (YYYY-MM-DD)"
+        case (.datetime, .string(let s)):
+            return isDate(String(s.prefix(10))) && s.count >= 19 ? nil : "'\(s)' is not a date-time (YYYY-MM-DDThh:mm:ss)"
+        default:
+            return "'\(value)' is not of type \(item.type.rawValue)"
+        }
+    }
+
+    static func isDate(_ s: String) -> Bool {
+        let parts = s.split(separator: "-")
+        guard s.count == 10, parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return false }
+        let days = [31, (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        return (1...12).contains(m) && d >= 1 && d <= days[m - 1]
+    }
+
+    /// Parses command-line text as a value of the item's type.
+    static func parse(_ text: String, for item: ItemDefinition) -> JSONValue? {
+        switch item.type {
+        case .string, .date, .datetime: return .string(text)
+        case .integer: return Int64(text).map(JSONValue.int)
+        case .number: return Int64(text).map(JSONValue.int) ?? Double(text).map(JSONValue.double)
+        case .boolean: return ["true": true, "false": false, "1": true, "0": false][text.lowercased()].map(JSONValue.bool)
+        }
+    }
+}

@@ -1,0 +1,227 @@
+import Foundation
+import SQLite
+import SyncCore
+
+/// A change with the sequence number it has in the sender's change log.
+public struct LogEntry: Codable, Sendable, Equatable {
+    public var seq: Int64
+    public var change: Change
+
+    public init(seq: Int64, change: Change) {
+        self.seq = seq
+        self.change = change
+    }
+}
+
+/// What applying a batch did.
+public struct ApplyStats: Sendable, Equatable {
+    public var received = 0
+    public var applied = 0
+    public var conflicts = 0
+}
+
+/// A change refused before anything was applied, with the reason.
+public struct ReplicationError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// A node's replication engine: merges changes into its records by source
+/// authority, logs what changed, routes each logged change into the outboxes
+/// of the neighbours that should receive it, and keeps the cursors — all in
+/// one SQLite transaction per batch, so a crash at any point loses nothing
+/// and applies nothing twice.
+public final class Replica: @unchecked Sendable {
+    public let context: NodeContext
+    public let store: Store
+    public let routing: Routing
+    /// Bumped after every commit that adds changes.
+    public let signal: ChangeSignal
+    private var clock: HybridClock
+    private let clockLock = NSLock()
+    private let encoder: JSONEncoder
+    private let decoder = JSONDecoder()
+
+    public init(context: NodeContext, store: Store, signal: ChangeSignal = ChangeSignal()) throws {
+        self.context = context
+        self.store = store
+        self.signal = signal
+        routing = Routing(topology: context.topology)
+        encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let last = try store.read { db in
+            try db.first("SELECT value FROM node_meta WHERE key = 'hlc'") { Int64($0.text(0)) ?? 0 } ?? 0
+        }
+        clock = HybridClock(last: last)
+    }
+
+    var nodeID: String { context.node.id }
+
+    /// Applies changes from neighbour `peer` (or written here when nil) in one
+    /// transaction, with the cursor that covers them.
+    /// - Throws: `ReplicationError` for an unknown dataset or item; nothing is applied then.
+    @discardableResult
+    public func apply(_ changes: [Change], from peer: String?, cursor: (name: String, value: Int64)? = nil) throws -> ApplyStats {
+        for change in changes { try validate(change) }
+        return try transaction { _ in Batch(changes: changes, from: peer, cursor: cursor) }
+    }
+
+    /// Changes to apply in one transaction, where they came from, and the cursor that covers them.
+    private struct Batch {
+        var changes: [Change]
+        var from: String?
+        var cursor: (name: String, value: Int64)?
+    }
+
+    /// Applies a change written here, stamped inside the transaction with a
+    /// clock reading past every stamp this node has persisted, so writes from
+    /// several processes on the same database are still strictly ordered.
+    @discardableResult
+    func applyLocal(_ make: (Int64) throws -> Change) throws -> ApplyStats {
+        try transaction { hlc in
+            let change = try make(hlc())
+            try validate(change)
+            return Batch(changes: [change], from: nil)
+        }
+    }
+
+    private func transaction(_ body: (() -> Int64) throws -> Batch) throws -> ApplyStats {
+        let stats = try store.write { db -> ApplyStats in
+            var stats = ApplyStats()
+            let now = Timestamp.millis()
+            let persisted = try db.first("SELECT value FROM node_meta WHERE key = 'hlc'") { Int64($0.text(0)) ?? 0 } ?? 0
+            observe(persisted)
+            let batch = try body { self.tick() }
+            for change in batch.changes {
+                stats.received += 1
+                try apply(change, from: batch.from, db: db, now: now, stats: &stats)
+            }
+            if let cursor = batch.cursor, let peer = batch.from {
+                try setCursor(db, peer: peer, name: cursor.name, value: cursor.value, now: now)
+            }
+            try db.run("INSERT INTO node_meta(key, value) VALUES ('hlc', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                       String(clockReading))
+            return stats
+        }
+        if stats.applied > 0 || stats.conflicts > 0 { signal.bump() }
+        return stats
+    }
+
+    private func validate(_ change: Change) throws {
+        guard let dataset = context.topology.dataset(change.dataset) else {
+            throw ReplicationError("unknown dataset '\(change.dataset)' (record \(change.key)); it has no definition in this federation")
+        }
+        for name in change.items.keys where dataset.item(name) == nil {
+            throw ReplicationError("dataset '\(change.dataset)' has no data item '\(name)' (record \(change.key))")
+        }
+        if change.key.isEmpty { throw ReplicationError("a change of dataset '\(change.dataset)' has an empty key") }
+    }
+
+    private func apply(_ change: Change, from peer: String?, db: Database, now: Int64, stats: inout ApplyStats) throws {
+        let dataset = context.topology.dataset(change.dataset)!
+        if let newest = change.newestStamp { observe(newest.hlc) }
+        let (authoritative, proposals) = Merge.partition(change, dataset: dataset)
+
+        if let authoritative {
+            let current = try db.first("SELECT state FROM record WHERE dataset = ? AND key = ?", change.dataset, change.key) {
+                try decoder.decode(RecordState.self, from: Data($0.text(0).utf8))
+            }
+            let (next, changed) = Merge.apply(authoritative, to: current)
+            if changed {
+                try db.run("""
+                    INSERT INTO record(dataset, key, region, state, deleted, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(dataset, key) DO UPDATE SET region = excluded.region, state = excluded.state,
+                        deleted = excluded.deleted, updated_at = excluded.updated_at
+                    """, change.dataset, change.key, next.region.code, try encode(next), next.isDeleted, now)
+                let destinations = routing.destinations(dataset: dataset, region: authoritative.region, at: nodeID, from: peer)
+                try log(authoritative, from: peer, to: destinations, db: db, now: now)
+                stats.applied += 1
+            }
+        }
+        if let proposals {
+            var added = 0
+            for conflict in Merge.conflicts(in: proposals, dataset: dataset) {
+                added += try db.run("""
+                    INSERT OR IGNORE INTO conflict(dataset, key, item, origin, hlc, value, authority, received_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, conflict.dataset, conflict.key, conflict.item, conflict.proposed.stamp.origin, conflict.proposed.stamp.hlc,
+                    try encode(conflict.proposed.value), conflict.authority, now)
+            }
+            if added > 0 {
+                let authorities = Set(Merge.conflicts(in: proposals, dataset: dataset).map(\.authority))
+                let next = Set(authorities.compactMap { routing.towardAuthority($0, at: nodeID, from: peer) })
+                try log(proposals, from: peer, to: next.sorted(), db: db, now: now)
+                stats.conflicts += added
+            }
+        }
+    }
+
+    private func log(_ change: Change, from peer: String?, to destinations: [String], db: Database, now: Int64) throws {
+        try db.run("INSERT INTO change_log(dataset, from_peer, body, logged_at) VALUES (?, ?, ?, ?)",
+                   change.dataset, peer, try encode(change), now)
+        let seq = db.lastInsertRowID
+        for destination in destinations {
+            try db.run("INSERT INTO outbox(peer, seq) VALUES (?, ?)", destination, seq)
+        }
+    }
+
+    func encode<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// A new clock reading for a write made here.
+    func tick() -> Int64 {
+        clockLock.lock(); defer { clockLock.unlock() }
+        return clock.tick(wallMillis: Timestamp.millis())
+    }
+
+    private func observe(_ hlc: Int64) {
+        clockLock.lock(); clock.observe(hlc); clockLock.unlock()
+    }
+
+    private var clockReading: Int64 {
+        clockLock.lock(); defer { clockLock.unlock() }
+        return clock.last
+    }
+
+    // MARK: Outboxes and cursors
+
+    /// Up to `limit` entries waiting for `peer` after `seq`, in order.
+    public func outbox(for peer: String, after seq: Int64, limit: Int) throws -> [LogEntry] {
+        try store.read { db in
+            try db.rows("""
+                SELECT o.seq, c.body FROM outbox o JOIN change_log c ON c.seq = o.seq
+                WHERE o.peer = ? AND o.seq > ? ORDER BY o.seq LIMIT ?
+                """, peer, seq, limit) { row in
+                LogEntry(seq: row.int64(0), change: try decoder.decode(Change.self, from: Data(row.text(1).utf8)))
+            }
+        }
+    }
+
+    /// Forgets outbox entries up to `seq` for `peer` (it has them durably), and
+    /// log entries no outbox needs any more.
+    public func acknowledge(peer: String, upTo seq: Int64, cursor: String? = nil) throws {
+        try store.write { db in
+            let removed = try db.run("DELETE FROM outbox WHERE peer = ? AND seq <= ?", peer, seq)
+            if let cursor { try setCursor(db, peer: peer, name: cursor, value: seq, now: Timestamp.millis()) }
+            if removed > 0 {
+                try db.run("DELETE FROM change_log WHERE seq <= ? AND seq < COALESCE((SELECT MIN(seq) FROM outbox), ?)", seq, Int64.max)
+            }
+        }
+    }
+
+    /// A cursor's value (0 when never set).
+    public func cursor(_ peer: String, _ name: String) throws -> Int64 {
+        try store.read { db in
+            try db.first("SELECT value FROM cursor WHERE peer = ? AND name = ?", peer, name) { $0.int64(0) } ?? 0
+        }
+    }
+
+    private func setCursor(_ db: Database, peer: String, name: String, value: Int64, now: Int64) throws {
+        try db.run("""
+            INSERT INTO cursor(peer, name, value, updated_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT(peer, name) DO UPDATE SET value = MAX(cursor.value, excluded.value), updated_at = excluded.updated_at
+            """, peer, name, value, now)
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import HTTP1
+import SyncCore
+
+/// `POST /v1/push` body: a child's outbox entries for its parent.
+public struct PushRequest: Codable, Sendable {
+    public var changes: [LogEntry]
+}
+
+/// `POST /v1/push` answer: the highest child seq the parent holds durably.
+public struct PushResponse: Codable, Sendable {
+    public var received: Int64
+}
+
+/// `GET /v1/pull` answer: entries for the caller, and the seq to ask after next.
+public struct PullResponse: Codable, Sendable {
+    public var changes: [LogEntry]
+    public var last: Int64
+}
+
+/// The replication endpoints a parent serves to its children. The caller is
+/// always the verified certificate's node: what it may send and what it gets
+/// are decided from that identity, never from anything in the request.
+enum ReplicationEndpoints {
+    /// Longest a pull may wait for changes.
+    static let maxWait = 30.0
+    /// Most entries in one pull answer.
+    static let maxBatch = 5000
+
+    static func register(on router: inout Router, replica: Replica, isStopping: @escaping @Sendable () -> Bool) {
+        router.add("POST", "/v1/push") { request in
+            let peer = request.peer
+            guard replica.context.topology.parent(of: peer.id)?.id == replica.context.node.id else {
+                throw RequestError(403, "only children push; \(peer.id) is this node's parent")
+            }
+            let push: PushRequest
+            do { push = try JSON.decode(PushRequest.self, from: Data(request.http.body)) } catch {
+                throw RequestError.badJSON(error, endpoint: "POST /v1/push")
+            }
+            let below = Set([peer.id] + replica.context.topology.descendants(of: peer.id).map(\.id))
+            for entry in push.changes {
+                for stamp in entry.change.items.values.map(\.stamp) + [entry.change.tombstone].compactMap({ $0 })
+                where !below.contains(stamp.origin) {
+                    throw RequestError(403, "change \(entry.seq) (dataset \(entry.change.dataset), record \(entry.change.key)) carries a write by '\(stamp.origin)', which is not \(peer.id) or below it")
+                }
+            }
+            let received = try replica.cursor(peer.id, "received")
+            let fresh = push.changes.filter { $0.seq > received }
+            let highest = push.changes.map(\.seq).max() ?? received
+            if !fresh.isEmpty {
+                do {
+                    try replica.apply(fresh.map(\.change), from: peer.id, cursor: ("received", highest))
+                } catch let error as ReplicationError {
+                    throw RequestError(422, "batch refused, nothing applied: \(error.message)")
+                }
+            }
+            return try .json(PushResponse(received: max(received, highest)))
+        }
+
+        router.add("GET", "/v1/pull") { request in
+            let peer = request.peer
+            guard replica.context.topology.parent(of: peer.id)?.id == replica.context.node.id else {
+                throw RequestError(403, "only children pull; \(peer.id) is this node's parent")
+            }
+            let query = request.http.query
+            guard let after = Int64(query["after"] ?? "0"), after >= 0 else {
+                throw RequestError(400, "'after' must be a non-negative sequence number")
+            }
+            let limit = min(maxBatch, max(1, Int(query["limit"] ?? "") ?? 1000))
+            let wait = min(maxWait, max(0, Double(query["wait"] ?? "") ?? 0))
+            // The child asks after `after`: it holds everything up to it durably.
+            try replica.acknowledge(peer: peer.id, upTo: after)
+            let deadline = Date().addingTimeInterval(wait)
+            while true {
+                let seen = replica.signal.current
+                let entries = try replica.outbox(for: peer.id, after: after, limit: limit)
+                if !entries.isEmpty || Date() >= deadline || isStopping() {
+                    return try .json(PullResponse(changes: entries, last: entries.last?.seq ?? after))
+                }
+                replica.signal.wait(after: seen, timeout: min(1, deadline.timeIntervalSinceNow))
+            }
+        }
+    }
+}
