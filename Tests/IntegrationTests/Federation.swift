@@ -17,6 +17,8 @@ final class Federation {
     let directory: String
     let federation: String
     private(set) var nodes: [NodeSpec]
+    /// Dataset definitions written into the topology.
+    var datasets: [[String: Any]] = []
     private(set) var ports: [String: Int] = [:]
     private var processes: [String: Process] = [:]
 
@@ -26,10 +28,11 @@ final class Federation {
     func data(_ id: String) -> String { "\(directory)/data/\(id)" }
     func logPath(_ id: String) -> String { "\(directory)/logs/\(id).log" }
 
-    init(_ test: XCTestCase, federation: String = "gd-test", nodes: [NodeSpec]) throws {
+    init(_ test: XCTestCase, federation: String = "gd-test", nodes: [NodeSpec], datasets: [[String: Any]] = []) throws {
         directory = NSTemporaryDirectory() + "syncnode-it-" + UUID().uuidString
         self.federation = federation
         self.nodes = nodes
+        self.datasets = datasets
         try FileManager.default.createDirectory(atPath: "\(directory)/logs", withIntermediateDirectories: true)
         for node in nodes { ports[node.id] = try Federation.freePort() }
         try writeTopology(to: topologyPath, nodes: nodes)
@@ -62,7 +65,8 @@ final class Federation {
             if let parent = node.parent { entry["parent"] = parent }
             entries.append(entry)
         }
-        let json: [String: Any] = ["federation": federation ?? self.federation, "policy": ["silentAfterSeconds": 5], "nodes": entries]
+        let json: [String: Any] = ["federation": federation ?? self.federation, "policy": ["silentAfterSeconds": 5],
+                                   "nodes": entries, "datasets": datasets]
         try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: path))
     }
 
@@ -156,6 +160,24 @@ final class Federation {
     /// The status entry of neighbour `peer` as seen by `id`.
     func peerStatus(_ id: String, _ peer: String) throws -> [String: Any]? {
         (try status(id)["peers"] as? [[String: Any]])?.first { $0["id"] as? String == peer }
+    }
+
+    /// `syncnode records --json` of `dataset` at `id`: key → values.
+    func records(_ id: String, _ dataset: String) throws -> [String: [String: Any]] {
+        let result = try run(["records", "--topology", topologyPath, "--node", id, "--data", data(id), "--certs", certs(id),
+                              "--dataset", dataset, "--json"])
+        guard let list = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]] else {
+            throw NSError(domain: "records", code: 1, userInfo: [NSLocalizedDescriptionKey: result.stderr])
+        }
+        var byKey: [String: [String: Any]] = [:]
+        for entry in list { byKey[entry["key"] as! String] = entry["values"] as? [String: Any] }
+        return byKey
+    }
+
+    /// Runs `syncnode write` at `id` with ITEM=VALUE pairs (or other flags).
+    @discardableResult
+    func write(_ id: String, _ dataset: String, _ pairs: [String]) throws -> RunResult {
+        try run(["write", "--topology", topologyPath, "--node", id, "--data", data(id), "--certs", certs(id), "--dataset", dataset] + pairs)
     }
 
     /// Polls `condition` every 100 ms until it holds or `timeout` seconds pass.

@@ -16,6 +16,7 @@ enum WriteCommand: Command {
     static let flags = NodeFlags.all + [
         Flag("dataset", value: "ID", help: "the dataset to write (required)"),
         Flag("delete", value: "KEY", help: "delete the record with this key instead of writing"),
+        Flag("jsonl", value: "FILE", help: "write every line of FILE (one JSON object of items per line) in one transaction"),
     ]
 
     static func run(_ arguments: Arguments) throws -> Int32 {
@@ -31,6 +32,13 @@ enum WriteCommand: Command {
         guard let dataset = context.topology.dataset(datasetID) else {
             throw SyncNodeError("write to '\(datasetID)'", "no such dataset",
                                 hint: "datasets are: \(context.topology.datasets.map(\.id).joined(separator: ", "))")
+        }
+        if let file = arguments.value("jsonl") {
+            let rows = try readJSONLines(file)
+            let outcome = try replica.write(dataset: datasetID, rows: rows)
+            Output.line("wrote \(rows.count) records of \(datasetID) at \(context.node.id)"
+                        + (outcome.proposed.isEmpty ? "" : "; items \(outcome.proposed.joined(separator: ", ")) kept as conflicts"))
+            return 0
         }
         var values: [String: JSONValue] = [:]
         for pair in arguments.positionals {
@@ -59,6 +67,21 @@ enum WriteCommand: Command {
         }
         return 0
     }
+}
+
+/// Reads a JSON-lines file of item objects; an unreadable line names its number.
+func readJSONLines(_ path: String) throws -> [[String: JSONValue]] {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw SyncNodeError("read \(path)", "the file cannot be read", hint: "check the path")
+    }
+    var rows: [[String: JSONValue]] = []
+    for (number, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated()
+    where !line.allSatisfy({ $0 == 32 || $0 == 13 }) {
+        do { rows.append(try JSONDecoder().decode([String: JSONValue].self, from: Data(line))) } catch {
+            throw SyncNodeError("read \(path)", "line \(number + 1) is not a JSON object of item values: \(describe(error))")
+        }
+    }
+    return rows
 }
 
 extension Replica {

@@ -17,33 +17,56 @@ extension Replica {
     /// - Throws: `ReplicationError` naming the dataset, item and what is wrong.
     @discardableResult
     public func write(dataset id: String, values: [String: JSONValue]) throws -> WriteOutcome {
+        try write(dataset: id, rows: [values])
+    }
+
+    /// Writes many records at this node in one transaction: all of them or, if
+    /// any row is invalid, none (the error names the row).
+    @discardableResult
+    public func write(dataset id: String, rows: [[String: JSONValue]]) throws -> WriteOutcome {
         guard let dataset = context.topology.dataset(id) else {
             throw ReplicationError("unknown dataset '\(id)'; datasets are: \(context.topology.datasets.map(\.id).joined(separator: ", "))")
         }
+        var prepared: [(key: String, region: RegionCode, values: [String: JSONValue])] = []
+        var applied = Set<String>(), proposed = Set<String>()
+        for (index, values) in rows.enumerated() {
+            let row = rows.count > 1 ? "row \(index + 1): " : ""
+            let (key, region) = try check(values, dataset: dataset, row: row)
+            for name in values.keys {
+                if dataset.authority(for: name) == nodeID { applied.insert(name) } else { proposed.insert(name) }
+            }
+            prepared.append((key, region, values))
+        }
+        try applyLocal { hlc in
+            prepared.map { Change.write(dataset: id, key: $0.key, region: $0.region, values: $0.values, origin: nodeID, hlc: hlc()) }
+        }
+        return WriteOutcome(applied: applied.sorted(), proposed: proposed.sorted())
+    }
+
+    private func check(_ values: [String: JSONValue], dataset: DatasetDefinition, row: String) throws -> (String, RegionCode) {
+        let id = dataset.id
         for (name, value) in values {
             guard let item = dataset.item(name) else {
-                throw ReplicationError("dataset '\(id)' has no data item '\(name)'; its items are: \(dataset.items.map(\.name).joined(separator: ", "))")
+                throw ReplicationError("\(row)dataset '\(id)' has no data item '\(name)'; its items are: \(dataset.items.map(\.name).joined(separator: ", "))")
             }
             if let problem = ValueCheck.problem(value, for: item) {
-                throw ReplicationError("dataset '\(id)', item '\(name)': \(problem)")
+                throw ReplicationError("\(row)dataset '\(id)', item '\(name)': \(problem)")
             }
         }
         guard let key = values[dataset.keyItem]?.text, !key.isEmpty else {
-            throw ReplicationError("dataset '\(id)': the key item '\(dataset.keyItem)' is missing or empty")
+            throw ReplicationError("\(row)dataset '\(id)': the key item '\(dataset.keyItem)' is missing or empty")
         }
         guard let regionText = values[dataset.regionItem]?.text else {
-            throw ReplicationError("dataset '\(id)', record \(key): the region item '\(dataset.regionItem)' is missing")
+            throw ReplicationError("\(row)dataset '\(id)', record \(key): the region item '\(dataset.regionItem)' is missing")
         }
         let region: RegionCode
         do { region = try RegionCode(regionText) } catch {
-            throw ReplicationError("dataset '\(id)', record \(key), item '\(dataset.regionItem)': \(error)")
+            throw ReplicationError("\(row)dataset '\(id)', record \(key), item '\(dataset.regionItem)': \(error)")
         }
-        let authoritative = values.keys.filter { dataset.authority(for: $0) == nodeID }
-        if !authoritative.isEmpty && !context.node.covers(region) {
-            throw ReplicationError("dataset '\(id)', record \(key): region \(region) is outside this node's area (\(context.node.region))")
+        if values.keys.contains(where: { dataset.authority(for: $0) == nodeID }) && !context.node.covers(region) {
+            throw ReplicationError("\(row)dataset '\(id)', record \(key): region \(region) is outside this node's area (\(context.node.region))")
         }
-        try applyLocal { hlc in Change.write(dataset: id, key: key, region: region, values: values, origin: nodeID, hlc: hlc) }
-        return WriteOutcome(applied: authoritative.sorted(), proposed: values.keys.filter { !authoritative.contains($0) }.sorted())
+        return (key, region)
     }
 
     /// Deletes a record at this node (a tombstone). Only the dataset's source
@@ -53,7 +76,7 @@ extension Replica {
         guard let state = try record(dataset: id, key: key) else {
             throw ReplicationError("dataset '\(id)' has no record '\(key)' at this node")
         }
-        try applyLocal { hlc in Change.delete(dataset: id, key: key, region: state.region, origin: nodeID, hlc: hlc) }
+        try applyLocal { hlc in [Change.delete(dataset: id, key: key, region: state.region, origin: nodeID, hlc: hlc())] }
     }
 }
 

@@ -64,7 +64,7 @@ public final class Replica: @unchecked Sendable {
     @discardableResult
     public func apply(_ changes: [Change], from peer: String?, cursor: (name: String, value: Int64)? = nil) throws -> ApplyStats {
         for change in changes { try validate(change) }
-        return try transaction { _ in Batch(changes: changes, from: peer, cursor: cursor) }
+        return try transaction { Batch(changes: changes, from: peer, cursor: cursor) }
     }
 
     /// Changes to apply in one transaction, where they came from, and the cursor that covers them.
@@ -78,21 +78,23 @@ public final class Replica: @unchecked Sendable {
     /// clock reading past every stamp this node has persisted, so writes from
     /// several processes on the same database are still strictly ordered.
     @discardableResult
-    func applyLocal(_ make: (Int64) throws -> Change) throws -> ApplyStats {
-        try transaction { hlc in
-            let change = try make(hlc())
-            try validate(change)
-            return Batch(changes: [change], from: nil)
+    func applyLocal(_ make: (() -> Int64) throws -> [Change]) throws -> ApplyStats {
+        try transaction {
+            let changes = try make { self.tick() }
+            for change in changes { try validate(change) }
+            return Batch(changes: changes, from: nil)
         }
     }
 
-    private func transaction(_ body: (() -> Int64) throws -> Batch) throws -> ApplyStats {
+    /// Runs `body` and applies the batch it returns in one transaction. The
+    /// clock first catches up with the reading persisted by any process.
+    private func transaction(_ body: () throws -> Batch) throws -> ApplyStats {
         let stats = try store.write { db -> ApplyStats in
             var stats = ApplyStats()
             let now = Timestamp.millis()
             let persisted = try db.first("SELECT value FROM node_meta WHERE key = 'hlc'") { Int64($0.text(0)) ?? 0 } ?? 0
             observe(persisted)
-            let batch = try body { self.tick() }
+            let batch = try body()
             for change in batch.changes {
                 stats.received += 1
                 try apply(change, from: batch.from, db: db, now: now, stats: &stats)

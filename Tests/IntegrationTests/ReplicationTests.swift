@@ -1,0 +1,155 @@
+import Foundation
+import XCTest
+
+/// Replication between real processes over mutual TLS: a province, a city,
+/// two districts and a vertical system.
+final class ReplicationTests: XCTestCase {
+    static func item(_ name: String, _ type: String = "string", authority: String? = nil) -> [String: Any] {
+        var i: [String: Any] = ["name": name, "title": name, "type": type]
+        if let authority { i["authority"] = authority }
+        return i
+    }
+
+    static func dataset(_ id: String, source: String, key: String, items: [[String: Any]], backflow: String = "region") -> [String: Any] {
+        ["id": id, "name": id, "sourceNode": source, "shareType": "unconditional", "backflow": backflow,
+         "keyItem": key, "regionItem": "region", "items": [item(key), item("region")] + items]
+    }
+
+    func makeFederation() throws -> Federation {
+        try Federation(self, nodes: [
+            .init(id: "gd", tier: "province", region: "440000", name: "广东省"),
+            .init(id: "sz", tier: "city", region: "440300", parent: "gd", name: "深圳市"),
+            .init(id: "sz-pingshan", tier: "district", region: "440310", parent: "sz", name: "坪山区"),
+            .init(id: "sz-futian", tier: "district", region: "440304", parent: "sz", name: "福田区"),
+            .init(id: "gd-amr", tier: "vertical", region: "440000", parent: "gd", name: "省市场监管系统"),
+        ], datasets: [
+            Self.dataset("ps-enterprise", source: "sz-pingshan", key: "uscc", items: [Self.item("name"), Self.item("employees", "integer")]),
+            Self.dataset("sz-housing", source: "sz", key: "id", items: [Self.item("address")]),
+            Self.dataset("amr-licence", source: "gd-amr", key: "uscc", items: [Self.item("licence"), Self.item("issued", "date")]),
+        ])
+    }
+
+    func testRecordsFlowUpAndBackDownByAuthorityAndRegion() throws {
+        let f = try makeFederation()
+        try f.issueCertificates()
+        for id in ["gd", "sz", "sz-pingshan", "sz-futian", "gd-amr"] { try f.start(id) }
+
+        // District data aggregates to the city and the province, and nowhere else.
+        for i in 1...3 {
+            try f.write("sz-pingshan", "ps-enterprise", ["uscc=91440310MA5F\(i)", "region=440310", "name=坪山企业\(i)", "employees=\(i * 10)"]).check()
+        }
+        XCTAssertTrue(f.waitUntil(timeout: 20) { try f.records("gd", "ps-enterprise").count == 3 }, f.log("sz"))
+        XCTAssertEqual(try f.records("sz", "ps-enterprise").count, 3)
+        XCTAssertEqual(try f.records("gd", "ps-enterprise")["91440310MA5F2"]?["name"] as? String, "坪山企业2")
+        XCTAssertEqual(try f.records("gd", "ps-enterprise")["91440310MA5F2"]?["employees"] as? Int, 20)
+
+        // A city dataset returns only to the district whose region the record carries.
+        try f.write("sz", "sz-housing", ["id=H1", "region=440310", "address=坪山大道1号"]).check()
+        try f.write("sz", "sz-housing", ["id=H2", "region=440304", "address=福田路2号"]).check()
+        XCTAssertTrue(f.waitUntil(timeout: 20) {
+            try f.records("sz-pingshan", "sz-housing").keys.sorted() == ["H1"]
+                && f.records("sz-futian", "sz-housing").keys.sorted() == ["H2"]
+                && f.records("gd", "sz-housing").count == 2
+        })
+
+        // A vertical system's records reach the right district via the province and the city.
+        try f.write("gd-amr", "amr-licence", ["uscc=91440304XYZ", "region=440304", "licence=粤食许-001", "issued=2026-03-01"]).check()
+        XCTAssertTrue(f.waitUntil(timeout: 20) { try f.records("sz-futian", "amr-licence").count == 1 })
+        XCTAssertEqual(try f.records("sz", "amr-licence").count, 1)
+        XCTAssertEqual(try f.records("gd", "amr-licence").count, 1)
+        XCTAssertEqual(try f.records("sz-pingshan", "amr-licence").count, 0, "not the district it does not concern")
+        XCTAssertEqual(try f.records("sz-futian", "ps-enterprise").count, 0, "no district data leaks to a sibling")
+
+        // A non-authority edit at the city: not applied, a conflict on both sides.
+        let edit = try f.write("sz", "ps-enterprise", ["uscc=91440310MA5F1", "region=440310", "name=城市改的名字"]).check()
+        XCTAssertTrue(edit.stdout.contains("conflict"), edit.stdout)
+        XCTAssertTrue(f.waitUntil(timeout: 20) {
+            try f.run(["conflicts", "--topology", f.topologyPath, "--node", "sz-pingshan", "--data", f.data("sz-pingshan"), "--json"])
+                .stdout.contains("城市改的名字")
+        }, "the conflict did not reach the authority")
+        let cityConflicts = try f.run(["conflicts", "--topology", f.topologyPath, "--node", "sz", "--data", f.data("sz")]).check().stdout
+        XCTAssertTrue(cityConflicts.contains("城市改的名字") && cityConflicts.contains("坪山企业1"), cityConflicts)
+        for node in ["sz-pingshan", "sz", "gd"] {
+            XCTAssertEqual(try f.records(node, "ps-enterprise")["91440310MA5F1"]?["name"] as? String, "坪山企业1", node)
+        }
+
+        // The authority's own newer write and a delete propagate.
+        try f.write("sz-pingshan", "ps-enterprise", ["uscc=91440310MA5F1", "region=440310", "name=坪山企业一号"]).check()
+        try f.write("sz-pingshan", "ps-enterprise", ["--delete", "91440310MA5F3"]).check()
+        XCTAssertTrue(f.waitUntil(timeout: 20) {
+            let gd = try f.records("gd", "ps-enterprise")
+            return gd["91440310MA5F1"]?["name"] as? String == "坪山企业一号" && gd["91440310MA5F3"] == nil && gd.count == 2
+        })
+    }
+
+    func testBadWritesAreRefusedWithTheReason() throws {
+        let f = try makeFederation()
+        try f.issueCertificates()
+        let unknownItem = try f.write("sz-pingshan", "ps-enterprise", ["uscc=X", "region=440310", "colour=red"])
+        XCTAssertNotEqual(unknownItem.status, 0)
+        XCTAssertTrue(unknownItem.stderr.contains("no data item 'colour'"), unknownItem.stderr)
+        let badRegion = try f.write("sz-pingshan", "ps-enterprise", ["uscc=X", "region=4403"])
+        XCTAssertTrue(badRegion.stderr.contains("6 digits"), badRegion.stderr)
+        let outside = try f.write("sz-pingshan", "ps-enterprise", ["uscc=X", "region=440304", "name=n"])
+        XCTAssertTrue(outside.stderr.contains("outside this node's area"), outside.stderr)
+        let badType = try f.write("sz-pingshan", "ps-enterprise", ["uscc=X", "region=440310", "employees=many"])
+        XCTAssertTrue(badType.stderr.contains("not of type integer"), badType.stderr)
+        let unknownDataset = try f.write("sz-pingshan", "nothing", ["uscc=X"])
+        XCTAssertTrue(unknownDataset.stderr.contains("no such dataset"), unknownDataset.stderr)
+        // A bad row in a batch leaves the dataset unchanged.
+        let file = "\(f.directory)/batch.jsonl"
+        try """
+        {"uscc": "A1", "region": "440310", "name": "好"}
+        {"uscc": "A2", "region": "440310", "employees": "not a number"}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let batch = try f.write("sz-pingshan", "ps-enterprise", ["--jsonl", file])
+        XCTAssertTrue(batch.stderr.contains("row 2"), batch.stderr)
+        XCTAssertEqual(try f.records("sz-pingshan", "ps-enterprise").count, 0)
+    }
+
+    func testKilledNodesCatchUpWithNoLossAndNoDuplicates() throws {
+        let f = try makeFederation()
+        try f.issueCertificates()
+        for id in ["gd", "sz", "sz-pingshan"] { try f.start(id) }
+        // 20 batches of 500 records written while the city is killed and restarted mid-sync.
+        let total = 10_000
+        var killed = false
+        for batch in 0..<20 {
+            let file = "\(f.directory)/batch\(batch).jsonl"
+            let lines = (0..<500).map { i -> String in
+                let n = batch * 500 + i
+                return #"{"uscc": "K\#(n)", "region": "440310", "name": "企业\#(n)", "employees": \#(n)}"#
+            }
+            try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+            try f.write("sz-pingshan", "ps-enterprise", ["--jsonl", file]).check()
+            if batch == 6 {
+                // Kill the city once the province has started receiving.
+                _ = f.waitUntil(timeout: 20) { try f.records("gd", "ps-enterprise").count > 0 }
+                f.kill("sz")
+                killed = true
+            }
+            if batch == 12 {
+                f.kill("sz-pingshan")   // and the district, mid-push
+                try f.start("sz")
+                try f.start("sz-pingshan")
+            }
+        }
+        XCTAssertTrue(killed)
+        XCTAssertTrue(f.waitUntil(timeout: 90) { try f.records("gd", "ps-enterprise").count == total },
+                      "the province did not receive all \(total) records")
+        let gd = try f.records("gd", "ps-enterprise")
+        XCTAssertEqual(try f.records("sz", "ps-enterprise").count, total)
+        for n in stride(from: 0, to: total, by: 997) {
+            XCTAssertEqual(gd["K\(n)"]?["employees"] as? Int, n)
+        }
+        // Every copy is identical, stamps included: nothing lost, re-stamped or applied as a second write.
+        func dump(_ id: String) throws -> String {
+            try f.run(["records", "--topology", f.topologyPath, "--node", id, "--data", f.data(id), "--certs", f.certs(id),
+                       "--dataset", "ps-enterprise", "--json"]).check().stdout
+        }
+        let source = try dump("sz-pingshan")
+        XCTAssertEqual(try dump("sz"), source)
+        XCTAssertEqual(try dump("gd"), source)
+        XCTAssertTrue(source.contains("@sz-pingshan"), "stamps name the origin")
+    }
+}
