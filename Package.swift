@@ -36,6 +36,9 @@ let package = Package(
                 dependencies: ["SyncCore", "SQLite", "TLS", "HTTPSClient", "HTTP1"],
                 swiftSettings: strict),
         .executableTarget(name: "syncnode", dependencies: ["SyncNode"], swiftSettings: strict),
+        // Benchmarks (release build, not tests): `swift run -c release syncnode-bench`.
+        .executableTarget(name: "syncnode-bench", dependencies: ["SyncNode", "SQLite", "SyncCore", "TLS"],
+                          path: "Benchmarks/ReplicationBench", swiftSettings: strict),
 
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"], swiftSettings: strict),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),

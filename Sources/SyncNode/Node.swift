@@ -54,7 +54,7 @@ public final class Node: @unchecked Sendable {
         let thread = Thread { [self] in
             var last = (try? store.read { try $0.dataVersion() }) ?? 0
             while !stopping.isSet {
-                Thread.sleep(forTimeInterval: 0.1)
+                Thread.sleep(forTimeInterval: 0.05)
                 guard let version = try? store.read({ try $0.dataVersion() }) else { continue }
                 if version != last {
                     last = version

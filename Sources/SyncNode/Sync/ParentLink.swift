@@ -63,7 +63,7 @@ public final class ParentLink: @unchecked Sendable {
             replica.signal.wait(after: seen, timeout: 1)
             return 0
         }
-        let answer = try client.post("/v1/push", PushRequest(changes: batch), as: PushResponse.self, timeout: 60)
+        let answer = try JSON.decode(PushResponse.self, from: try client.postRaw("/v1/push", LogEntry.batchJSON(batch), timeout: 60))
         try replica.acknowledge(peer: parent.id, upTo: answer.received, cursor: "pushed")
         log.debug("pushed", ["parent": parent.id, "changes": batch.count, "received": answer.received])
         return 0
@@ -71,10 +71,11 @@ public final class ParentLink: @unchecked Sendable {
 
     private func pullOnce(_ client: PeerClient) throws -> Double {
         let after = try replica.cursor(parent.id, "pulled")
-        let answer = try client.get("/v1/pull?after=\(after)&limit=\(batchSize)&wait=20", as: PullResponse.self, timeout: 40)
-        if !answer.changes.isEmpty {
-            let stats = try replica.apply(answer.changes.map(\.change), from: parent.id, cursor: ("pulled", answer.last))
-            log.debug("pulled", ["parent": parent.id, "changes": answer.changes.count, "applied": stats.applied])
+        let body = try client.getRaw("/v1/pull?after=\(after)&limit=\(batchSize)&wait=20", timeout: 40)
+        let (entries, fields) = try LogEntry.parseBatch(body)
+        if !entries.isEmpty, let last = fields["last"] {
+            let stats = try replica.apply(entries.map(\.change), from: parent.id, cursor: ("pulled", last))
+            log.debug("pulled", ["parent": parent.id, "changes": entries.count, "applied": stats.applied])
         }
         return 0
     }

@@ -28,18 +28,36 @@ public final class PeerClient {
         return try decode(response, path: path, as: answer)
     }
 
+    /// POSTs raw JSON bytes and returns the answer's body (status 200 only).
+    public func postRaw(_ path: String, _ body: [UInt8], timeout: Double? = nil) throws -> Data {
+        let response = try client.send(method: "POST", path: path, body: Data(body), timeout: timeout)
+        try check(response, path: path)
+        return response.body
+    }
+
+    /// GETs `path` and returns the answer's body (status 200 only).
+    public func getRaw(_ path: String, timeout: Double? = nil) throws -> Data {
+        let response = try client.send(method: "GET", path: path, timeout: timeout)
+        try check(response, path: path)
+        return response.body
+    }
+
     /// GETs `path` and decodes the JSON answer.
     public func get<Answer: Decodable>(_ path: String, as answer: Answer.Type, timeout: Double? = nil) throws -> Answer {
         let response = try client.send(method: "GET", path: path, timeout: timeout)
         return try decode(response, path: path, as: answer)
     }
 
-    private func decode<Answer: Decodable>(_ response: HTTPSResponse, path: String, as: Answer.Type) throws -> Answer {
+    private func check(_ response: HTTPSResponse, path: String) throws {
         guard response.status == 200 else {
             let reason = (try? JSON.decode(ErrorBody.self, from: response.body).error)
                 ?? String(decoding: response.body.prefix(200), as: UTF8.self)
             throw PeerError(peer: peer.id, path: path, status: response.status, reason: reason)
         }
+    }
+
+    private func decode<Answer: Decodable>(_ response: HTTPSResponse, path: String, as: Answer.Type) throws -> Answer {
+        try check(response, path: path)
         do { return try JSON.decode(Answer.self, from: response.body) } catch {
             throw PeerError(peer: peer.id, path: path, status: response.status, reason: "unreadable answer: \(describe(error))")
         }

@@ -21,7 +21,7 @@ extension Replica {
     public func record(dataset: String, key: String) throws -> RecordState? {
         try store.read { db in
             try db.first("SELECT state FROM record WHERE dataset = ? AND key = ?", dataset, key) {
-                try JSONDecoder().decode(RecordState.self, from: Data($0.text(0).utf8))
+                try RecordState(json: $0.text(0).utf8)
             }
         }
     }
@@ -30,12 +30,11 @@ extension Replica {
     public func records(dataset: String, regionPrefix: String = "", includeDeleted: Bool = false,
                         limit: Int = Int.max) throws -> [(key: String, state: RecordState)] {
         try store.read { db in
-            let decoder = JSONDecoder()
-            return try db.rows("""
+            try db.rows("""
                 SELECT key, state FROM record WHERE dataset = ? AND region LIKE ? || '%' AND (? OR deleted = 0)
                 ORDER BY key LIMIT ?
                 """, dataset, regionPrefix, includeDeleted, min(limit, Int(Int32.max))) { row in
-                (row.text(0), try decoder.decode(RecordState.self, from: Data(row.text(1).utf8)))
+                (row.text(0), try RecordState(json: row.text(1).utf8))
             }
         }
     }

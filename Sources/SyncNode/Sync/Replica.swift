@@ -2,14 +2,61 @@ import Foundation
 import SQLite
 import SyncCore
 
-/// A change with the sequence number it has in the sender's change log.
-public struct LogEntry: Codable, Sendable, Equatable {
+/// A change as logged: its sequence number in the sender's change log and
+/// its JSON, forwarded as stored (never decoded and re-encoded on the way out).
+public struct LogEntry: Sendable, Equatable {
     public var seq: Int64
-    public var change: Change
+    public var body: [UInt8]
 
-    public init(seq: Int64, change: Change) {
+    public init(seq: Int64, body: [UInt8]) {
         self.seq = seq
-        self.change = change
+        self.body = body
+    }
+
+    /// The change, parsed.
+    public func change() throws -> Change {
+        do { return try Change(node: try JSONNode.parse(body)) } catch {
+            throw ReplicationError("log entry \(seq) is unreadable: \(error)")
+        }
+    }
+
+    /// `{"changes":[{"seq":N,"change":{...}},...]<extra>}`: the body of a push or a pull answer.
+    public static func batchJSON(_ entries: [LogEntry], extra: [(String, Int64)] = []) -> [UInt8] {
+        var w = JSONWriter(capacity: entries.reduce(64) { $0 + $1.body.count + 32 })
+        w.raw("{\"changes\":[")
+        for (i, entry) in entries.enumerated() {
+            if i > 0 { w.comma() }
+            w.raw("{\"seq\":"); w.int(entry.seq); w.raw(",\"change\":"); w.raw(entry.body); w.raw("}")
+        }
+        w.raw("]")
+        for (key, value) in extra { w.comma(); w.key(key); w.int(value) }
+        w.raw("}")
+        return w.bytes
+    }
+
+    /// Reads a push or pull body: the entries with their changes, and the top-level integers.
+    public static func parseBatch(_ bytes: some Collection<UInt8>) throws -> (entries: [(seq: Int64, change: Change)], fields: [String: Int64]) {
+        do {
+            let node = try JSONNode.parse(bytes)
+            guard let list = node["changes"]?.array else { throw WireError("the body needs a \"changes\" array") }
+            var entries: [(seq: Int64, change: Change)] = []
+            entries.reserveCapacity(list.count)
+            for (i, element) in list.enumerated() {
+                guard let seq = element["seq"]?.int, let change = element["change"] else {
+                    throw WireError("changes[\(i)] needs \"seq\" and \"change\"")
+                }
+                do { entries.append((seq, try Change(node: change))) } catch {
+                    throw WireError("changes[\(i)] (seq \(seq)): \(error)")
+                }
+            }
+            var fields: [String: Int64] = [:]
+            for (key, value) in node.members ?? [] { if let v = value.int { fields[key] = v } }
+            return (entries, fields)
+        } catch let error as JSONParseError {
+            throw ReplicationError("the body is not valid JSON: \(error)")
+        } catch let error as WireError {
+            throw ReplicationError(error.message)
+        }
     }
 }
 
@@ -40,16 +87,12 @@ public final class Replica: @unchecked Sendable {
     public let signal: ChangeSignal
     private var clock: HybridClock
     private let clockLock = NSLock()
-    private let encoder: JSONEncoder
-    private let decoder = JSONDecoder()
 
     public init(context: NodeContext, store: Store, signal: ChangeSignal = ChangeSignal()) throws {
         self.context = context
         self.store = store
         self.signal = signal
         routing = Routing(topology: context.topology)
-        encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let last = try store.read { db in
             try db.first("SELECT value FROM node_meta WHERE key = 'hlc'") { Int64($0.text(0)) ?? 0 } ?? 0
         }
@@ -126,16 +169,25 @@ public final class Replica: @unchecked Sendable {
         let (authoritative, proposals) = Merge.partition(change, dataset: dataset)
 
         if let authoritative {
-            let current = try db.first("SELECT state FROM record WHERE dataset = ? AND key = ?", change.dataset, change.key) {
-                try decoder.decode(RecordState.self, from: Data($0.text(0).utf8))
+            // New records (most of replication traffic) take one statement; existing ones are merged.
+            let fresh = Merge.apply(authoritative, to: nil).state
+            var changed = try db.run("""
+                INSERT INTO record(dataset, key, region, state, deleted, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(dataset, key) DO NOTHING
+                """, change.dataset, change.key, fresh.region.code, String(decoding: fresh.jsonBytes, as: UTF8.self), fresh.isDeleted, now) > 0
+            if !changed {
+                let current = try db.first("SELECT state FROM record WHERE dataset = ? AND key = ?", change.dataset, change.key) {
+                    try RecordState(json: $0.text(0).utf8)
+                }
+                let merged = Merge.apply(authoritative, to: current)
+                changed = merged.changed
+                if changed {
+                    try db.run("UPDATE record SET region = ?, state = ?, deleted = ?, updated_at = ? WHERE dataset = ? AND key = ?",
+                               merged.state.region.code, String(decoding: merged.state.jsonBytes, as: UTF8.self),
+                               merged.state.isDeleted, now, change.dataset, change.key)
+                }
             }
-            let (next, changed) = Merge.apply(authoritative, to: current)
             if changed {
-                try db.run("""
-                    INSERT INTO record(dataset, key, region, state, deleted, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(dataset, key) DO UPDATE SET region = excluded.region, state = excluded.state,
-                        deleted = excluded.deleted, updated_at = excluded.updated_at
-                    """, change.dataset, change.key, next.region.code, try encode(next), next.isDeleted, now)
                 let destinations = routing.destinations(dataset: dataset, region: authoritative.region, at: nodeID, from: peer)
                 try log(authoritative, from: peer, to: destinations, db: db, now: now)
                 stats.applied += 1
@@ -148,7 +200,7 @@ public final class Replica: @unchecked Sendable {
                     INSERT OR IGNORE INTO conflict(dataset, key, item, origin, hlc, value, authority, received_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """, conflict.dataset, conflict.key, conflict.item, conflict.proposed.stamp.origin, conflict.proposed.stamp.hlc,
-                    try encode(conflict.proposed.value), conflict.authority, now)
+                    conflict.proposed.value.jsonText, conflict.authority, now)
             }
             if added > 0 {
                 let authorities = Set(Merge.conflicts(in: proposals, dataset: dataset).map(\.authority))
@@ -161,15 +213,11 @@ public final class Replica: @unchecked Sendable {
 
     private func log(_ change: Change, from peer: String?, to destinations: [String], db: Database, now: Int64) throws {
         try db.run("INSERT INTO change_log(dataset, from_peer, body, logged_at) VALUES (?, ?, ?, ?)",
-                   change.dataset, peer, try encode(change), now)
+                   change.dataset, peer, String(decoding: change.jsonBytes, as: UTF8.self), now)
         let seq = db.lastInsertRowID
         for destination in destinations {
             try db.run("INSERT INTO outbox(peer, seq) VALUES (?, ?)", destination, seq)
         }
-    }
-
-    func encode<T: Encodable>(_ value: T) throws -> String {
-        String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
     /// A new clock reading for a write made here.
@@ -196,7 +244,7 @@ public final class Replica: @unchecked Sendable {
                 SELECT o.seq, c.body FROM outbox o JOIN change_log c ON c.seq = o.seq
                 WHERE o.peer = ? AND o.seq > ? ORDER BY o.seq LIMIT ?
                 """, peer, seq, limit) { row in
-                LogEntry(seq: row.int64(0), change: try decoder.decode(Change.self, from: Data(row.text(1).utf8)))
+                LogEntry(seq: row.int64(0), body: Array(row.text(1).utf8))
             }
         }
     }

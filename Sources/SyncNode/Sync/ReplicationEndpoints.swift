@@ -2,20 +2,13 @@ import Foundation
 import HTTP1
 import SyncCore
 
-/// `POST /v1/push` body: a child's outbox entries for its parent.
-public struct PushRequest: Codable, Sendable {
-    public var changes: [LogEntry]
-}
+/// The bodies of `POST /v1/push` and of the answer to `GET /v1/pull` are
+/// `{"changes": [{"seq": N, "change": {...}}, ...]}` (see `LogEntry.batchJSON`);
+/// the pull answer adds `"last"`, the seq to ask after next.
 
 /// `POST /v1/push` answer: the highest child seq the parent holds durably.
 public struct PushResponse: Codable, Sendable {
     public var received: Int64
-}
-
-/// `GET /v1/pull` answer: entries for the caller, and the seq to ask after next.
-public struct PullResponse: Codable, Sendable {
-    public var changes: [LogEntry]
-    public var last: Int64
 }
 
 /// The replication endpoints a parent serves to its children. The caller is
@@ -33,20 +26,20 @@ enum ReplicationEndpoints {
             guard replica.context.topology.parent(of: peer.id)?.id == replica.context.node.id else {
                 throw RequestError(403, "only children push; \(peer.id) is this node's parent")
             }
-            let push: PushRequest
-            do { push = try JSON.decode(PushRequest.self, from: Data(request.http.body)) } catch {
-                throw RequestError.badJSON(error, endpoint: "POST /v1/push")
+            let entries: [(seq: Int64, change: Change)]
+            do { entries = try LogEntry.parseBatch(request.http.body).entries } catch {
+                throw RequestError(400, "the body of POST /v1/push is not valid: \(error)")
             }
             let below = Set([peer.id] + replica.context.topology.descendants(of: peer.id).map(\.id))
-            for entry in push.changes {
+            for entry in entries {
                 for stamp in entry.change.items.values.map(\.stamp) + [entry.change.tombstone].compactMap({ $0 })
                 where !below.contains(stamp.origin) {
                     throw RequestError(403, "change \(entry.seq) (dataset \(entry.change.dataset), record \(entry.change.key)) carries a write by '\(stamp.origin)', which is not \(peer.id) or below it")
                 }
             }
             let received = try replica.cursor(peer.id, "received")
-            let fresh = push.changes.filter { $0.seq > received }
-            let highest = push.changes.map(\.seq).max() ?? received
+            let fresh = entries.filter { $0.seq > received }
+            let highest = entries.map(\.seq).max() ?? received
             if !fresh.isEmpty {
                 do {
                     try replica.apply(fresh.map(\.change), from: peer.id, cursor: ("received", highest))
@@ -75,7 +68,8 @@ enum ReplicationEndpoints {
                 let seen = replica.signal.current
                 let entries = try replica.outbox(for: peer.id, after: after, limit: limit)
                 if !entries.isEmpty || Date() >= deadline || isStopping() {
-                    return try .json(PullResponse(changes: entries, last: entries.last?.seq ?? after))
+                    let body = LogEntry.batchJSON(entries, extra: [("last", entries.last?.seq ?? after)])
+                    return HTTPResponse(status: 200, contentType: "application/json", body: body)
                 }
                 replica.signal.wait(after: seen, timeout: min(1, deadline.timeIntervalSinceNow))
             }

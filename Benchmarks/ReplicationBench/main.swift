@@ -1,0 +1,182 @@
+// Replication benchmark: one million records district → city → province over
+// mutual TLS, between real `syncnode serve` processes, beside the raw SQLite
+// insert rate of the same rows measured in the same run.
+//
+//   swift build -c release && .build/release/syncnode-bench [--records N] [--samples N] [--dir DIR]
+//
+// Reports records/s per hop, local write (ingest) rate, single-change latency
+// district → province (p50/p99) with long-poll, and each node's peak memory.
+import Foundation
+import SQLite
+import SyncCore
+import SyncNode
+import TLS
+
+func benchmark() throws {
+    let arguments = CommandLine.arguments
+    func option(_ name: String, _ fallback: Int) -> Int {
+        arguments.firstIndex(of: "--\(name)").flatMap { Int(arguments[$0 + 1]) } ?? fallback
+    }
+    let total = option("records", 1_000_000)
+    let samples = option("samples", 200)
+    let directory = arguments.firstIndex(of: "--dir").map { arguments[$0 + 1] }
+        ?? NSTemporaryDirectory() + "syncnode-bench-" + UUID().uuidString
+    let binary = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? arguments[0])
+        .deletingLastPathComponent().appendingPathComponent("syncnode").path
+
+    func say(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
+    func elapsed(since start: Date) -> Double { Date().timeIntervalSince(start) }
+    func freePort() throws -> Int { let l = try TCPListener(host: "127.0.0.1", port: 0); defer { l.close() }; return l.port }
+
+    @discardableResult
+    func syncnode(_ args: [String]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw SyncNodeError("run syncnode \(args.prefix(2).joined(separator: " "))", "exit \(p.terminationStatus)") }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The row every measurement writes: ~170 bytes of item values.
+    func row(_ n: Int) -> String {
+        #"{"uscc":"91440310MA5F\#(String(format: "%07d", n))","region":"440310","name":"深圳市坪山区示例科技有限公司第\#(n)号","capital":\#(n % 100_000),"status":"存续","registered":"2024-05-17"}"#
+    }
+
+    try FileManager.default.createDirectory(atPath: "\(directory)/logs", withIntermediateDirectories: true)
+    say("syncnode replication benchmark — \(total) records, directory \(directory)")
+
+    var rawRate = 0.0
+    // 1. The floor: raw SQLite inserts of the same rows, one transaction, WAL, prepared statement.
+    do {
+        let db = try Database(path: "\(directory)/raw.db")
+        try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE raw(key TEXT PRIMARY KEY, body TEXT NOT NULL, n INTEGER) WITHOUT ROWID")
+        let start = Date()
+        _ = try db.transaction {
+            for n in 0..<total { try db.run("INSERT INTO raw(key, body, n) VALUES (?, ?, ?)", "K\(n)", row(n), n) }
+        }
+        let rate = Double(total) / elapsed(since: start)
+        say(String(format: "raw SQLite insert:          %9.0f rows/s", rate))
+        rawRate = rate
+    }
+
+    // 2. A federation of three real processes.
+    let ports = ["gd": try freePort(), "sz": try freePort(), "sz-pingshan": try freePort()]
+    let topology: [String: Any] = [
+        "federation": "bench",
+        "nodes": [
+            ["id": "gd", "tier": "province", "region": "440000", "name": "广东省", "url": "https://127.0.0.1:\(ports["gd"]!)"],
+            ["id": "sz", "tier": "city", "region": "440300", "parent": "gd", "name": "深圳市", "url": "https://127.0.0.1:\(ports["sz"]!)"],
+            ["id": "sz-pingshan", "tier": "district", "region": "440310", "parent": "sz", "name": "坪山区", "url": "https://127.0.0.1:\(ports["sz-pingshan"]!)"],
+        ],
+        "datasets": [[
+            "id": "enterprise", "name": "法人基本信息", "sourceNode": "sz-pingshan", "shareType": "unconditional", "backflow": "region",
+            "keyItem": "uscc", "regionItem": "region",
+            "items": [["name": "uscc", "title": "统一社会信用代码", "type": "string"], ["name": "region", "title": "区划", "type": "string"],
+                      ["name": "name", "title": "名称", "type": "string"], ["name": "capital", "title": "注册资本", "type": "integer"],
+                      ["name": "status", "title": "状态", "type": "string"], ["name": "registered", "title": "成立日期", "type": "date"]],
+        ]],
+    ]
+    let topologyPath = "\(directory)/topology.json"
+    try JSONSerialization.data(withJSONObject: topology).write(to: URL(fileURLWithPath: topologyPath))
+    try syncnode(["cert", "ca", "--out", "\(directory)/ca"])
+    try syncnode(["cert", "issue", "--ca", "\(directory)/ca", "--topology", topologyPath, "--all", "--out", "\(directory)/certs"])
+
+    func nodeArgs(_ id: String) -> [String] {
+        ["--topology", topologyPath, "--node", id, "--data", "\(directory)/data/\(id)", "--certs", "\(directory)/certs/\(id)"]
+    }
+
+    var processes: [String: Process] = [:]
+    func start(_ id: String) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = ["serve"] + nodeArgs(id) + ["--health-interval", "5", "--log-level", "warning"]
+        _ = FileManager.default.createFile(atPath: "\(directory)/logs/\(id).log", contents: nil)
+        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(directory)/logs/\(id).log"))
+        try p.run()
+        processes[id] = p
+    }
+    func peakMemoryMB(_ id: String) -> Double {
+        guard let p = processes[id], let status = try? String(contentsOfFile: "/proc/\(p.processIdentifier)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return -1 }
+        return kb / 1024
+    }
+    func stopAll() { for p in processes.values where p.isRunning { p.terminate(); p.waitUntilExit() } }
+
+    func count(_ id: String) -> Int {
+        guard let db = try? Database(path: "\(directory)/data/\(id)/node.db", readOnly: true) else { return 0 }
+        return (try? db.first("SELECT COUNT(*) FROM record WHERE dataset = 'enterprise'") { $0.int(0) }) ?? 0
+    }
+    func waitFor(_ id: String, _ expected: Int, label: String) -> Double {
+        let start = Date()
+        var lastReport = Date()
+        while count(id) < expected {
+            Thread.sleep(forTimeInterval: 0.2)
+            if Date().timeIntervalSince(lastReport) > 5 {
+                say("  … \(label): \(count(id))/\(expected) after \(Int(elapsed(since: start)))s")
+                lastReport = Date()
+            }
+        }
+        return elapsed(since: start)
+    }
+
+    // 2a. Ingest at the district while no node runs: the local write rate.
+    let chunk = 100_000
+    let ingestStart = Date()
+    for first in stride(from: 0, to: total, by: chunk) {
+        let file = "\(directory)/chunk.jsonl"
+        try (first..<min(total, first + chunk)).map(row).joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        try syncnode(["write"] + nodeArgs("sz-pingshan") + ["--dataset", "enterprise", "--jsonl", file])
+    }
+    let ingestRate = Double(total) / elapsed(since: ingestStart)
+    say(String(format: "local write at the district: %9.0f records/s (%.0f%% of raw insert; includes JSON parsing and process start per %d rows)",
+               ingestRate, 100 * ingestRate / rawRate, chunk))
+
+    defer { stopAll() }
+    // 2b. Hop 1: district → city.
+    try start("sz")
+    try start("sz-pingshan")
+    let hop1 = waitFor("sz", total, label: "district → city")
+    say(String(format: "hop district → city:        %9.0f records/s (%.1f s, %.0f%% of raw insert)", Double(total) / hop1, hop1, 100 * Double(total) / hop1 / rawRate))
+    // 2c. Hop 2: city → province.
+    try start("gd")
+    let hop2 = waitFor("gd", total, label: "city → province")
+    say(String(format: "hop city → province:        %9.0f records/s (%.1f s, %.0f%% of raw insert)", Double(total) / hop2, hop2, 100 * Double(total) / hop2 / rawRate))
+
+    // 3. Single-change latency district → province with every node up and idle.
+    Thread.sleep(forTimeInterval: 1)
+    let context = try NodeContext(topology: try Topology.load(path: topologyPath), nodeID: "sz-pingshan",
+                                  dataDirectory: "\(directory)/data/sz-pingshan", certificateDirectory: "\(directory)/certs/sz-pingshan")
+    let replica = try Replica(context: context, store: try Store(path: context.databasePath, nodeID: "sz-pingshan", federation: "bench"))
+    let province = try Database(path: "\(directory)/data/gd/node.db", readOnly: true)
+    var latencies: [Double] = []
+    for i in 0..<samples {
+        let key = "LAT\(i)"
+        let start = Date()
+        try replica.write(dataset: "enterprise", values: ["uscc": .string(key), "region": .string("440310"), "name": .string("延迟测试\(i)")])
+        while try province.first("SELECT 1 FROM record WHERE dataset = 'enterprise' AND key = ?", key, map: { $0.int(0) }) == nil {
+            Thread.sleep(forTimeInterval: 0.001)
+        }
+        latencies.append(elapsed(since: start) * 1000)
+        Thread.sleep(forTimeInterval: 0.02)
+    }
+    latencies.sort()
+    func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
+    say(String(format: "latency district → province: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d single changes)",
+               percentile(0.5), percentile(0.99), latencies.last ?? 0, samples))
+    say(String(format: "peak memory (VmHWM):        district %.0f MB, city %.0f MB, province %.0f MB",
+               peakMemoryMB("sz-pingshan"), peakMemoryMB("sz"), peakMemoryMB("gd")))
+    stopAll()
+    if arguments.firstIndex(of: "--dir") == nil { try? FileManager.default.removeItem(atPath: directory) }
+
+}
+
+do { try benchmark() } catch {
+    FileHandle.standardError.write(Data("benchmark failed: \(error)\n".utf8))
+    exit(1)
+}
