@@ -117,7 +117,9 @@ extension RecordState {
         return w.bytes
     }
 
-    /// Reads a stored state.
+    /// Reads a stored state. A change's JSON reads as the state of a record that
+    /// change created (its region stamped by the change's newest stamp), so a
+    /// new record can be stored as the change's bytes, unchanged.
     public init(json bytes: some Collection<UInt8>) throws(WireError) {
         let node: JSONNode
         do { node = try JSONNode.parse(bytes) } catch { throw WireError("stored record state is not JSON: \(error)") }
@@ -129,7 +131,8 @@ extension RecordState {
             items[name] = ItemWrite(value: try JSONValue(node: item["v"] ?? .null), stamp: try Stamp(node: item, what: "item '\(name)'"))
         }
         let tombstone = try node["tombstone"].map { n throws(WireError) in try Stamp(node: n, what: "tombstone") }
-        let regionStamp = try node["regionStamp"].map { n throws(WireError) in try Stamp(node: n, what: "regionStamp") }
+        var regionStamp = try node["regionStamp"].map { n throws(WireError) in try Stamp(node: n, what: "regionStamp") }
+        if regionStamp == nil { regionStamp = (items.values.map(\.stamp) + (tombstone.map { [$0] } ?? [])).max() }
         self.init(region: region, items: items, tombstone: tombstone, regionStamp: regionStamp)
     }
 }

@@ -41,7 +41,12 @@ public final class ParentLink: @unchecked Sendable {
             try store.recordHeard(from: parent.id)
             return interval
         }
-        spawn("push") { [self] client in try pushOnce(client) }
+        let prefetch = Locked<PrefetchedBatch?>(nil)
+        spawn("push") { [self] client in
+            var next = prefetch.value
+            defer { prefetch.value = next }
+            return try pushOnce(client, prefetched: &next)
+        }
         spawn("pull") { [self] client in try pullOnce(client) }
     }
 
@@ -56,26 +61,34 @@ public final class ParentLink: @unchecked Sendable {
         _ = done.wait(timeout: .now() + 5)
     }
 
-    private func pushOnce(_ client: PeerClient) throws -> Double {
+    /// Sends one batch of the outbox. While the parent applies it, the next
+    /// batch is read on another thread, so reading and applying overlap.
+    private func pushOnce(_ client: PeerClient, prefetched: inout PrefetchedBatch?) throws -> Double {
         let seen = replica.signal.current
-        let batch = try replica.outbox(for: parent.id, after: 0, limit: batchSize)
-        if batch.isEmpty {
+        let pending = prefetched
+        prefetched = nil
+        let batch = try pending?.take() ?? LogEntry.batchJSONAndLast(try replica.outbox(for: parent.id, after: 0, limit: batchSize))
+        guard let last = batch.last else {
             replica.signal.wait(after: seen, timeout: 1)
             return 0
         }
-        let answer = try JSON.decode(PushResponse.self, from: try client.postRaw("/v1/push", LogEntry.batchJSON(batch), timeout: 60))
+        let next = PrefetchedBatch { [replica, parent, batchSize] in
+            LogEntry.batchJSONAndLast(try replica.outbox(for: parent.id, after: last, limit: batchSize))
+        }
+        let answer = try JSON.decode(PushResponse.self, from: try client.postRaw("/v1/push", batch.body, timeout: 60))
         try replica.acknowledge(peer: parent.id, upTo: answer.received, cursor: "pushed")
-        log.debug("pushed", ["parent": parent.id, "changes": batch.count, "received": answer.received])
+        log.debug("pushed", ["parent": parent.id, "last": last, "received": answer.received])
+        if answer.received >= last { prefetched = next }
         return 0
     }
 
     private func pullOnce(_ client: PeerClient) throws -> Double {
         let after = try replica.cursor(parent.id, "pulled")
         let body = try client.getRaw("/v1/pull?after=\(after)&limit=\(batchSize)&wait=20", timeout: 40)
-        let (entries, fields) = try LogEntry.parseBatch(body)
-        if !entries.isEmpty, let last = fields["last"] {
-            let stats = try replica.apply(entries.map(\.change), from: parent.id, cursor: ("pulled", last))
-            log.debug("pulled", ["parent": parent.id, "changes": entries.count, "applied": stats.applied])
+        let batch = try Batch.parse(Array(body))
+        if !batch.entries.isEmpty, let last = batch.fields["last"] {
+            let stats = try replica.apply(batch.entries, from: parent.id, cursor: ("pulled", last))
+            log.debug("pulled", ["parent": parent.id, "changes": batch.entries.count, "applied": stats.applied])
         }
         return 0
     }
@@ -143,5 +156,37 @@ public struct Backoff: Sendable {
         attempt += 1
         let ceiling = min(cap, base * pow(2, Double(min(attempt, 16))))
         return Double.random(in: (ceiling / 2)...ceiling)
+    }
+}
+
+/// A batch read ahead on another thread.
+final class PrefetchedBatch: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<(body: [UInt8], last: Int64?), any Error> = .success(([], nil))
+
+    init(_ read: @escaping @Sendable () throws -> (body: [UInt8], last: Int64?)) {
+        DispatchQueue.global().async { [self] in
+            result = Result { try read() }
+            done.signal()
+        }
+    }
+
+    /// Waits for the read and returns it.
+    func take() throws -> (body: [UInt8], last: Int64?) {
+        done.wait()
+        return try result.get()
+    }
+}
+
+/// A value behind a lock.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+
+    init(_ value: Value) { stored = value }
+
+    var value: Value {
+        get { lock.lock(); defer { lock.unlock() }; return stored }
+        set { lock.lock(); stored = newValue; lock.unlock() }
     }
 }

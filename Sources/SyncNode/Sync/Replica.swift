@@ -20,6 +20,11 @@ public struct LogEntry: Sendable, Equatable {
         }
     }
 
+    /// The batch body for `entries` and the seq of the last one (nil when empty).
+    public static func batchJSONAndLast(_ entries: [LogEntry]) -> (body: [UInt8], last: Int64?) {
+        (batchJSON(entries), entries.last?.seq)
+    }
+
     /// `{"changes":[{"seq":N,"change":{...}},...]<extra>}`: the body of a push or a pull answer.
     public static func batchJSON(_ entries: [LogEntry], extra: [(String, Int64)] = []) -> [UInt8] {
         var w = JSONWriter(capacity: entries.reduce(64) { $0 + $1.body.count + 32 })
@@ -32,31 +37,6 @@ public struct LogEntry: Sendable, Equatable {
         for (key, value) in extra { w.comma(); w.key(key); w.int(value) }
         w.raw("}")
         return w.bytes
-    }
-
-    /// Reads a push or pull body: the entries with their changes, and the top-level integers.
-    public static func parseBatch(_ bytes: some Collection<UInt8>) throws -> (entries: [(seq: Int64, change: Change)], fields: [String: Int64]) {
-        do {
-            let node = try JSONNode.parse(bytes)
-            guard let list = node["changes"]?.array else { throw WireError("the body needs a \"changes\" array") }
-            var entries: [(seq: Int64, change: Change)] = []
-            entries.reserveCapacity(list.count)
-            for (i, element) in list.enumerated() {
-                guard let seq = element["seq"]?.int, let change = element["change"] else {
-                    throw WireError("changes[\(i)] needs \"seq\" and \"change\"")
-                }
-                do { entries.append((seq, try Change(node: change))) } catch {
-                    throw WireError("changes[\(i)] (seq \(seq)): \(error)")
-                }
-            }
-            var fields: [String: Int64] = [:]
-            for (key, value) in node.members ?? [] { if let v = value.int { fields[key] = v } }
-            return (entries, fields)
-        } catch let error as JSONParseError {
-            throw ReplicationError("the body is not valid JSON: \(error)")
-        } catch let error as WireError {
-            throw ReplicationError(error.message)
-        }
     }
 }
 
@@ -106,13 +86,29 @@ public final class Replica: @unchecked Sendable {
     /// - Throws: `ReplicationError` for an unknown dataset or item; nothing is applied then.
     @discardableResult
     public func apply(_ changes: [Change], from peer: String?, cursor: (name: String, value: Int64)? = nil) throws -> ApplyStats {
-        for change in changes { try validate(change) }
-        return try transaction { Batch(changes: changes, from: peer, cursor: cursor) }
+        try apply(changes.map { Incoming(change: $0, raw: nil) }, from: peer, cursor: cursor)
+    }
+
+    /// Applies a batch received from `peer`, keeping each change's bytes as they came.
+    @discardableResult
+    public func apply(_ batch: [BatchEntry], from peer: String, cursor: (name: String, value: Int64)) throws -> ApplyStats {
+        try apply(batch.map { Incoming(change: $0.change, raw: $0.raw) }, from: peer, cursor: cursor)
+    }
+
+    private func apply(_ changes: [Incoming], from peer: String?, cursor: (name: String, value: Int64)?) throws -> ApplyStats {
+        for incoming in changes { try validate(incoming.change) }
+        return try transaction { Pending(changes: changes, from: peer, cursor: cursor) }
+    }
+
+    /// A change and, when it came from a peer, the JSON bytes it came as.
+    private struct Incoming {
+        var change: Change
+        var raw: ArraySlice<UInt8>?
     }
 
     /// Changes to apply in one transaction, where they came from, and the cursor that covers them.
-    private struct Batch {
-        var changes: [Change]
+    private struct Pending {
+        var changes: [Incoming]
         var from: String?
         var cursor: (name: String, value: Int64)?
     }
@@ -125,22 +121,22 @@ public final class Replica: @unchecked Sendable {
         try transaction {
             let changes = try make { self.tick() }
             for change in changes { try validate(change) }
-            return Batch(changes: changes, from: nil)
+            return Pending(changes: changes.map { Incoming(change: $0, raw: nil) }, from: nil)
         }
     }
 
     /// Runs `body` and applies the batch it returns in one transaction. The
     /// clock first catches up with the reading persisted by any process.
-    private func transaction(_ body: () throws -> Batch) throws -> ApplyStats {
+    private func transaction(_ body: () throws -> Pending) throws -> ApplyStats {
         let stats = try store.write { db -> ApplyStats in
             var stats = ApplyStats()
             let now = Timestamp.millis()
             let persisted = try db.first("SELECT value FROM node_meta WHERE key = 'hlc'") { Int64($0.text(0)) ?? 0 } ?? 0
             observe(persisted)
             let batch = try body()
-            for change in batch.changes {
+            for incoming in batch.changes {
                 stats.received += 1
-                try apply(change, from: batch.from, db: db, now: now, stats: &stats)
+                try apply(incoming, from: batch.from, db: db, now: now, stats: &stats)
             }
             if let cursor = batch.cursor, let peer = batch.from {
                 try setCursor(db, peer: peer, name: cursor.name, value: cursor.value, now: now)
@@ -163,10 +159,16 @@ public final class Replica: @unchecked Sendable {
         if change.key.isEmpty { throw ReplicationError("a change of dataset '\(change.dataset)' has an empty key") }
     }
 
-    private func apply(_ change: Change, from peer: String?, db: Database, now: Int64, stats: inout ApplyStats) throws {
+    private func apply(_ incoming: Incoming, from peer: String?, db: Database, now: Int64, stats: inout ApplyStats) throws {
+        let change = incoming.change
         let dataset = context.topology.dataset(change.dataset)!
         if let newest = change.newestStamp { observe(newest.hlc) }
         let (authoritative, proposals) = Merge.partition(change, dataset: dataset)
+        // The bytes as received serve as log body, and as the state of a new record,
+        // when the whole change is authoritative and no item predates its own tombstone.
+        let tombstone = change.tombstone
+        let raw = proposals == nil && change.items.values.allSatisfy({ w in tombstone.map { w.stamp > $0 } ?? true })
+            ? incoming.raw.map { String(decoding: $0, as: UTF8.self) } : nil
 
         if let authoritative {
             // New records (most of replication traffic) take one statement; existing ones are merged.
@@ -174,7 +176,8 @@ public final class Replica: @unchecked Sendable {
             var changed = try db.run("""
                 INSERT INTO record(dataset, key, region, state, deleted, updated_at) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT(dataset, key) DO NOTHING
-                """, change.dataset, change.key, fresh.region.code, String(decoding: fresh.jsonBytes, as: UTF8.self), fresh.isDeleted, now) > 0
+                """, change.dataset, change.key, fresh.region.code, raw ?? String(decoding: fresh.jsonBytes, as: UTF8.self),
+                fresh.isDeleted, now) > 0
             if !changed {
                 let current = try db.first("SELECT state FROM record WHERE dataset = ? AND key = ?", change.dataset, change.key) {
                     try RecordState(json: $0.text(0).utf8)
@@ -189,7 +192,7 @@ public final class Replica: @unchecked Sendable {
             }
             if changed {
                 let destinations = routing.destinations(dataset: dataset, region: authoritative.region, at: nodeID, from: peer)
-                try log(authoritative, from: peer, to: destinations, db: db, now: now)
+                try log(authoritative, raw: raw, from: peer, to: destinations, db: db, now: now)
                 stats.applied += 1
             }
         }
@@ -205,15 +208,15 @@ public final class Replica: @unchecked Sendable {
             if added > 0 {
                 let authorities = Set(Merge.conflicts(in: proposals, dataset: dataset).map(\.authority))
                 let next = Set(authorities.compactMap { routing.towardAuthority($0, at: nodeID, from: peer) })
-                try log(proposals, from: peer, to: next.sorted(), db: db, now: now)
+                try log(proposals, raw: nil, from: peer, to: next.sorted(), db: db, now: now)
                 stats.conflicts += added
             }
         }
     }
 
-    private func log(_ change: Change, from peer: String?, to destinations: [String], db: Database, now: Int64) throws {
+    private func log(_ change: Change, raw: String?, from peer: String?, to destinations: [String], db: Database, now: Int64) throws {
         try db.run("INSERT INTO change_log(dataset, from_peer, body, logged_at) VALUES (?, ?, ?, ?)",
-                   change.dataset, peer, String(decoding: change.jsonBytes, as: UTF8.self), now)
+                   change.dataset, peer, raw ?? String(decoding: change.jsonBytes, as: UTF8.self), now)
         let seq = db.lastInsertRowID
         for destination in destinations {
             try db.run("INSERT INTO outbox(peer, seq) VALUES (?, ?)", destination, seq)

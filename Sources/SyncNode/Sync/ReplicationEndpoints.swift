@@ -26,8 +26,8 @@ enum ReplicationEndpoints {
             guard replica.context.topology.parent(of: peer.id)?.id == replica.context.node.id else {
                 throw RequestError(403, "only children push; \(peer.id) is this node's parent")
             }
-            let entries: [(seq: Int64, change: Change)]
-            do { entries = try LogEntry.parseBatch(request.http.body).entries } catch {
+            let entries: [BatchEntry]
+            do { entries = try Batch.parse(request.http.body).entries } catch {
                 throw RequestError(400, "the body of POST /v1/push is not valid: \(error)")
             }
             let below = Set([peer.id] + replica.context.topology.descendants(of: peer.id).map(\.id))
@@ -42,7 +42,7 @@ enum ReplicationEndpoints {
             let highest = entries.map(\.seq).max() ?? received
             if !fresh.isEmpty {
                 do {
-                    try replica.apply(fresh.map(\.change), from: peer.id, cursor: ("received", highest))
+                    try replica.apply(fresh, from: peer.id, cursor: ("received", highest))
                 } catch let error as ReplicationError {
                     throw RequestError(422, "batch refused, nothing applied: \(error.message)")
                 }
