@@ -15,10 +15,13 @@ public struct Policy: Codable, Sendable, Equatable {
     public var workdays: [String]
     /// Seconds after which a silent peer is reported as silent, 120 by default.
     public var silentAfterSeconds: Int
+    /// Most changes kept waiting for one neighbour, 5,000,000 by default. Past it
+    /// the neighbour's outbox is dropped and it gets a full resync when it returns.
+    public var maxOutboxEntries: Int
 
     public init(shareRequestDays: Int = 5, correctionAcknowledgeDays: Int = 1, correctionResolveDays: Int = 3,
                 correctionExtensionDays: Int = 10, holidays: [String] = [], workdays: [String] = [],
-                silentAfterSeconds: Int = 120) {
+                silentAfterSeconds: Int = 120, maxOutboxEntries: Int = 5_000_000) {
         self.shareRequestDays = shareRequestDays
         self.correctionAcknowledgeDays = correctionAcknowledgeDays
         self.correctionResolveDays = correctionResolveDays
@@ -26,6 +29,7 @@ public struct Policy: Codable, Sendable, Equatable {
         self.holidays = holidays
         self.workdays = workdays
         self.silentAfterSeconds = silentAfterSeconds
+        self.maxOutboxEntries = maxOutboxEntries
     }
 
     public init(from decoder: any Decoder) throws {
@@ -38,5 +42,6 @@ public struct Policy: Codable, Sendable, Equatable {
         holidays = try c.decodeIfPresent([String].self, forKey: .holidays) ?? d.holidays
         workdays = try c.decodeIfPresent([String].self, forKey: .workdays) ?? d.workdays
         silentAfterSeconds = try c.decodeIfPresent(Int.self, forKey: .silentAfterSeconds) ?? d.silentAfterSeconds
+        maxOutboxEntries = try c.decodeIfPresent(Int.self, forKey: .maxOutboxEntries) ?? d.maxOutboxEntries
     }
 }

@@ -21,6 +21,12 @@ public final class Node: @unchecked Sendable {
         try context.checkCertificates()
         store = try Store(path: context.databasePath, nodeID: context.node.id, federation: context.topology.federation)
         replica = try Replica(context: context, store: store)
+        let limit = context.topology.policy.maxOutboxEntries
+        replica.onOutboxOverflow = { peer in
+            log.warning("outbox_overflow", ["peer": peer, "limit": limit,
+                                            "action": "outbox dropped; \(peer) gets a full resync when it is back",
+                                            "hint": "raise policy.maxOutboxEntries if peers are often away this long"])
+        }
     }
 
     /// The routes this node serves to its neighbours.

@@ -19,6 +19,8 @@ final class Federation {
     private(set) var nodes: [NodeSpec]
     /// Dataset definitions written into the topology.
     var datasets: [[String: Any]] = []
+    /// The topology's policy.
+    var policy: [String: Any] = ["silentAfterSeconds": 5]
     private(set) var ports: [String: Int] = [:]
     private var processes: [String: Process] = [:]
 
@@ -28,11 +30,13 @@ final class Federation {
     func data(_ id: String) -> String { "\(directory)/data/\(id)" }
     func logPath(_ id: String) -> String { "\(directory)/logs/\(id).log" }
 
-    init(_ test: XCTestCase, federation: String = "gd-test", nodes: [NodeSpec], datasets: [[String: Any]] = []) throws {
+    init(_ test: XCTestCase, federation: String = "gd-test", nodes: [NodeSpec], datasets: [[String: Any]] = [],
+         policy: [String: Any] = ["silentAfterSeconds": 5]) throws {
         directory = NSTemporaryDirectory() + "syncnode-it-" + UUID().uuidString
         self.federation = federation
         self.nodes = nodes
         self.datasets = datasets
+        self.policy = policy
         try FileManager.default.createDirectory(atPath: "\(directory)/logs", withIntermediateDirectories: true)
         for node in nodes { ports[node.id] = try Federation.freePort() }
         try writeTopology(to: topologyPath, nodes: nodes)
@@ -65,9 +69,15 @@ final class Federation {
             if let parent = node.parent { entry["parent"] = parent }
             entries.append(entry)
         }
-        let json: [String: Any] = ["federation": federation ?? self.federation, "policy": ["silentAfterSeconds": 5],
+        let json: [String: Any] = ["federation": federation ?? self.federation, "policy": policy,
                                    "nodes": entries, "datasets": datasets]
         try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: path))
+    }
+
+    /// Gives node `id` a new port and rewrites the topology (its certificate names 127.0.0.1, so it stays valid).
+    func move(_ id: String) throws {
+        ports[id] = try Federation.freePort()
+        try writeTopology(to: topologyPath, nodes: nodes)
     }
 
     /// Creates the CA and issues every node's certificate with `syncnode cert`.

@@ -15,7 +15,7 @@ final class ReplicationTests: XCTestCase {
          "keyItem": key, "regionItem": "region", "items": [item(key), item("region")] + items]
     }
 
-    func makeFederation() throws -> Federation {
+    func makeFederation(policy: [String: Any] = ["silentAfterSeconds": 5]) throws -> Federation {
         try Federation(self, nodes: [
             .init(id: "gd", tier: "province", region: "440000", name: "广东省"),
             .init(id: "sz", tier: "city", region: "440300", parent: "gd", name: "深圳市"),
@@ -26,7 +26,69 @@ final class ReplicationTests: XCTestCase {
             Self.dataset("ps-enterprise", source: "sz-pingshan", key: "uscc", items: [Self.item("name"), Self.item("employees", "integer")]),
             Self.dataset("sz-housing", source: "sz", key: "id", items: [Self.item("address")]),
             Self.dataset("amr-licence", source: "gd-amr", key: "uscc", items: [Self.item("licence"), Self.item("issued", "date")]),
-        ])
+        ], policy: policy)
+    }
+
+    func jsonl(_ f: Federation, _ name: String, _ lines: [String]) throws -> String {
+        let file = "\(f.directory)/\(name).jsonl"
+        try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    func testOverflowedOutboxesAreReplacedByAFullResync() throws {
+        let f = try makeFederation(policy: ["silentAfterSeconds": 5, "maxOutboxEntries": 50])
+        try f.issueCertificates()
+        try f.start("gd")
+        try f.start("sz")
+        // The district is away while its city writes 200 records for it: the city's outbox overflows.
+        let housing = (0..<200).map { #"{"id": "H\#($0)", "region": "440310", "address": "坪山大道\#($0)号"}"# }
+        try f.write("sz", "sz-housing", ["--jsonl", try jsonl(f, "housing", housing)]).check()
+        XCTAssertTrue(f.waitUntil(timeout: 20) { try f.records("gd", "sz-housing").count == 200 })
+        let owed = try XCTUnwrap(try f.peerStatus("sz", "sz-pingshan"))
+        XCTAssertEqual(owed["resyncOwed"] as? Bool, true, "\(owed)")
+        XCTAssertEqual(owed["outbox"] as? Int, 0, "the overflowed outbox is dropped, not kept growing")
+        // Meanwhile the district writes 200 records of its own: its outbox to the city overflows too.
+        let enterprises = (0..<200).map { #"{"uscc": "E\#($0)", "region": "440310", "name": "企业\#($0)"}"# }
+        let local = try f.write("sz-pingshan", "ps-enterprise", ["--jsonl", try jsonl(f, "enterprises", enterprises)]).check()
+        XCTAssertTrue(local.stderr.contains("full resync"), local.stderr)
+        // The district comes back: it pulls a full resync and pushes one; nothing is missing either way.
+        try f.start("sz-pingshan")
+        XCTAssertTrue(f.waitUntil(timeout: 30) {
+            try f.records("sz-pingshan", "sz-housing").count == 200 && f.records("gd", "ps-enterprise").count == 200
+        }, "district: \(f.log("sz-pingshan"))")
+        XCTAssertEqual(try f.records("sz", "ps-enterprise").count, 200)
+        XCTAssertTrue(f.waitUntil(timeout: 10) {
+            f.log("sz-pingshan").contains("event=resync_finished") && f.log("sz-pingshan").contains("event=resync_sent")
+        }, f.log("sz-pingshan"))
+        XCTAssertEqual(try f.peerStatus("sz", "sz-pingshan")?["resyncOwed"] as? Bool, false)
+        // Afterwards, ordinary replication resumes from the outbox.
+        try f.write("sz", "sz-housing", ["id=H-after", "region=440310", "address=之后"]).check()
+        try f.write("sz-pingshan", "ps-enterprise", ["uscc=E-after", "region=440310", "name=之后"]).check()
+        XCTAssertTrue(f.waitUntil(timeout: 20) {
+            try f.records("sz-pingshan", "sz-housing")["H-after"] != nil && f.records("gd", "ps-enterprise")["E-after"] != nil
+        })
+    }
+
+    func testANodeMovedToANewPortResumesFromItsCursors() throws {
+        let f = try makeFederation()
+        try f.issueCertificates()
+        try f.start("sz")
+        try f.start("sz-pingshan")
+        try f.write("sz-pingshan", "ps-enterprise", ["uscc=M1", "region=440310", "name=搬家前"]).check()
+        XCTAssertTrue(f.waitUntil(timeout: 20) { try f.records("sz", "ps-enterprise").count == 1 })
+        let received = try XCTUnwrap(try f.status("sz")["peers"] as? [[String: Any]])
+        XCTAssertFalse(received.isEmpty)
+        // The city moves: same node id, new port. Both nodes restart with the new topology.
+        f.stop("sz")
+        f.stop("sz-pingshan")
+        try f.move("sz")
+        try f.write("sz-pingshan", "ps-enterprise", ["uscc=M2", "region=440310", "name=搬家后"]).check()
+        try f.start("sz")
+        try f.start("sz-pingshan")
+        XCTAssertTrue(f.waitUntil(timeout: 20) { try f.records("sz", "ps-enterprise").count == 2 })
+        // Only the new change crossed: the district's pushed cursor moved by one, keyed by node id.
+        let cursor = try f.run(["status", "--topology", f.topologyPath, "--node", "sz-pingshan", "--data", f.data("sz-pingshan"), "--json"]).check()
+        XCTAssertTrue(cursor.stdout.contains("\"pushed\" : 2") || cursor.stdout.contains("\"pushed\":2"), cursor.stdout)
     }
 
     func testRecordsFlowUpAndBackDownByAuthorityAndRegion() throws {

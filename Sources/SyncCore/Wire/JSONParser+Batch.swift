@@ -11,6 +11,8 @@ public struct Batch: Sendable {
     public var entries: [BatchEntry]
     /// The other top-level members that are integers (e.g. "last").
     public var fields: [String: Int64]
+    /// The other top-level members that are strings (e.g. "resync").
+    public var texts: [String: String] = [:]
 
     /// Parses a batch body; errors name the entry and field at fault.
     public static func parse(_ bytes: [UInt8]) throws(WireError) -> Batch {
@@ -40,8 +42,12 @@ public struct Batch: Sendable {
                         try parser.expect(UInt8(ascii: "]"))
                         break
                     }
-                } else if case .int(let v) = try parser.value(depth: 1) {
-                    batch.fields[key] = v
+                } else {
+                    switch try parser.value(depth: 1) {
+                    case .int(let v): batch.fields[key] = v
+                    case .string(let s): batch.texts[key] = s
+                    default: break
+                    }
                 }
             }
         } catch {

@@ -53,15 +53,35 @@ public struct NodeStatus: Codable, Sendable {
         public var lastError: String?
         public var lastErrorAt: String?
         public var consecutiveFailures: Int
+        /// Replication cursors with this neighbour, by name: pushed, pulled (child side), received (parent side).
+        public var cursors: [String: Int64]
+        /// Changes waiting to be sent to it.
+        public var outbox: Int
+        /// True when its outbox overflowed and it is owed a full resync.
+        public var resyncOwed: Bool
+    }
+
+    public struct Dataset: Codable, Sendable {
+        public var id: String
+        public var name: String
+        public var sourceNode: String
+        public var records: Int
     }
 
     public var node: NodeInfo
     public var schemaVersion: Int
     public var certificate: CertificateInfo?
     public var peers: [Peer]
+    public var datasets: [Dataset]
+    /// Conflicts held here (non-authority writes), see `syncnode conflicts`.
+    public var conflicts: Int
 
     static func collect(context: NodeContext, store: Store, now: Date = Date()) throws -> NodeStatus {
         let health = try store.peerHealth()
+        let replica = try Replica(context: context, store: store)
+        let cursors = try replica.cursors()
+        let outboxes = try replica.outboxStates()
+        let counts = try replica.recordCounts()
         let n = context.node
         var certificate: CertificateInfo?
         if let cert = try? Certificate(pemFile: context.certificateFile) {
@@ -76,11 +96,16 @@ public struct NodeStatus: Codable, Sendable {
                         lastHeard: h?.lastHeardAt.map(Timestamp.iso),
                         lastHeardSecondsAgo: h?.lastHeardAt.map { max(0, Int(now.timeIntervalSince($0))) },
                         lastError: h?.lastError, lastErrorAt: h?.lastErrorAt.map(Timestamp.iso),
-                        consecutiveFailures: h?.consecutiveFailures ?? 0)
+                        consecutiveFailures: h?.consecutiveFailures ?? 0, cursors: cursors[entry.id] ?? [:],
+                        outbox: outboxes[entry.id]?.depth ?? 0, resyncOwed: outboxes[entry.id]?.resyncOwed ?? false)
+        }
+        let datasets = context.topology.datasets.map {
+            Dataset(id: $0.id, name: $0.name, sourceNode: $0.sourceNode, records: counts[$0.id] ?? 0)
         }
         return NodeStatus(node: NodeInfo(id: n.id, name: n.name, tier: n.tier.rawValue, region: n.region.code,
                                          federation: context.topology.federation, url: n.url),
-                          schemaVersion: try store.schemaVersion(), certificate: certificate, peers: peers)
+                          schemaVersion: try store.schemaVersion(), certificate: certificate, peers: peers,
+                          datasets: datasets, conflicts: try replica.conflictCount())
     }
 
     func rendered(now: Date = Date()) -> String {
@@ -93,15 +118,24 @@ public struct NodeStatus: Codable, Sendable {
         }
         text += "\n"
         guard !peers.isEmpty else { return text + "no neighbours\n" }
-        var table = Table(["NEIGHBOUR", "ROLE", "NAME", "LAST HEARD", "LAST ERROR"])
+        var table = Table(["NEIGHBOUR", "ROLE", "NAME", "LAST HEARD", "OUTBOX", "CURSORS", "LAST ERROR"])
         for p in peers {
             let heard = p.lastHeardSecondsAgo.map { Timestamp.ago(now.addingTimeInterval(-Double($0)), now: now) } ?? "never"
             var error = "—"
             if let e = p.lastError, let at = p.lastErrorAt {
-                error = "\(at.prefix(19).replacingOccurrences(of: "T", with: " ")) \(e.prefix(90))"
+                error = "\(at.prefix(19).replacingOccurrences(of: "T", with: " ")) \(e.prefix(80))"
             }
-            table.add([p.id, p.role, p.name, heard, error])
+            let cursors = p.cursors.keys.sorted().map { "\($0)=\(p.cursors[$0]!)" }.joined(separator: " ")
+            table.add([p.id, p.role, p.name, heard, "\(p.outbox)\(p.resyncOwed ? " (resync owed)" : "")",
+                       cursors.isEmpty ? "—" : cursors, error])
         }
-        return text + table.render()
+        text += table.render()
+        if !datasets.isEmpty {
+            var d = Table(["DATASET", "NAME", "SOURCE", "RECORDS"])
+            for ds in datasets { d.add([ds.id, ds.name, ds.sourceNode, String(ds.records)]) }
+            text += "\n" + d.render()
+        }
+        text += "\nconflicts: \(conflicts)\(conflicts > 0 ? " (see syncnode conflicts)" : "")\n"
+        return text
     }
 }

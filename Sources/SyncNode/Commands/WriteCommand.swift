@@ -88,6 +88,15 @@ extension Replica {
     /// Opens the store and replica of a node for a command.
     static func open(_ context: NodeContext) throws -> Replica {
         let store = try Store(path: context.databasePath, nodeID: context.node.id, federation: context.topology.federation)
-        return try Replica(context: context, store: store)
+        let replica = try Replica(context: context, store: store)
+        let limit = context.topology.policy.maxOutboxEntries
+        replica.onOutboxOverflow = { peer in
+            FileHandle.standardError.write(Data("""
+                warning: more than \(limit) changes were waiting for \(peer): its outbox was dropped and \(peer) \
+                will get a full resync when it is back (policy maxOutboxEntries)
+
+                """.utf8))
+        }
+        return replica
     }
 }

@@ -129,6 +129,12 @@ public final class FederationServer: @unchecked Sendable {
             try connection.handshake()
         } catch {
             let reason = (error as? TLSError)?.reason ?? "\(error)"
+            if reason.contains("unexpected eof") || reason.hasPrefix("connection closed by the client") {
+                // A port probe or a client that gave up before saying anything: not a refusal.
+                log.debug("handshake_abandoned", ["peer": socket.peer, "reason": reason])
+                socket.close()
+                return
+            }
             refusals.increment(reason)
             log.warning("peer_refused", ["peer": socket.peer, "stage": "tls", "reason": reason])
             socket.close()

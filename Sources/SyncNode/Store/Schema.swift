@@ -91,5 +91,19 @@ enum Schema {
                 PRIMARY KEY (dataset, key, item, origin, hlc)
             ) WITHOUT ROWID;
             """),
+        Migration(version: 3, name: "bounded outboxes", sql: """
+            -- Per neighbour: how many outbox entries wait, and whether the outbox
+            -- overflowed its bound (policy maxOutboxEntries) while the neighbour was
+            -- away. An overflowed outbox is dropped and the neighbour gets a full
+            -- resync of what it is entitled to instead: the disk does not fill, and
+            -- nothing is skipped.
+            CREATE TABLE outbox_state (
+                peer          TEXT PRIMARY KEY,
+                depth         INTEGER NOT NULL DEFAULT 0,
+                resync        INTEGER NOT NULL DEFAULT 0,  -- 1: a full resync is owed
+                overflowed_at INTEGER                      -- ms, when it last overflowed
+            ) WITHOUT ROWID;
+            INSERT INTO outbox_state(peer, depth) SELECT peer, COUNT(*) FROM outbox GROUP BY peer;
+            """),
     ]
 }

@@ -19,6 +19,10 @@ public final class ParentLink: @unchecked Sendable {
     private let wake = NSCondition()
     private var stopped = false
     private let done = DispatchGroup()
+    /// Where the full resync being pulled has got to ("complete" once the last page is in).
+    private let pullResync = Locked<String?>(nil)
+    /// Where the full resync being pushed has got to.
+    private let pushResync = Locked<ResyncPosition?>(nil)
 
     /// - Parameters:
     ///   - interval: seconds between health exchanges while the parent answers.
@@ -64,6 +68,18 @@ public final class ParentLink: @unchecked Sendable {
     /// Sends one batch of the outbox. While the parent applies it, the next
     /// batch is read on another thread, so reading and applying overlap.
     private func pushOnce(_ client: PeerClient, prefetched: inout PrefetchedBatch?) throws -> Double {
+        if try replica.resyncOwed(to: parent.id) {
+            // The outbox overflowed while the parent was away: send everything shared, page by page.
+            prefetched = nil
+            let page = try replica.snapshot(for: parent.id, after: pushResync.value, limit: batchSize)
+            _ = try client.postRaw("/v1/push", LogEntry.batchJSON(page.entries, extra: [("resync", .int(1))]), timeout: 60)
+            pushResync.value = page.next
+            if page.next == nil {
+                try replica.finishResync(for: parent.id)
+                log.info("resync_sent", ["parent": parent.id])
+            }
+            return 0
+        }
         let seen = replica.signal.current
         let pending = prefetched
         prefetched = nil
@@ -84,8 +100,21 @@ public final class ParentLink: @unchecked Sendable {
 
     private func pullOnce(_ client: PeerClient) throws -> Double {
         let after = try replica.cursor(parent.id, "pulled")
-        let body = try client.getRaw("/v1/pull?after=\(after)&limit=\(batchSize)&wait=20", timeout: 40)
+        var path = "/v1/pull?after=\(after)&limit=\(batchSize)&wait=20"
+        if let token = pullResync.value {
+            path += "&resync=" + (token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+        }
+        let body = try client.getRaw(path, timeout: 40)
         let batch = try Batch.parse(Array(body))
+        if let resync = batch.texts["resync"] {
+            // A page of a full resync from the parent: whole states; the cursor stays.
+            if !batch.entries.isEmpty { try replica.apply(batch.entries, from: parent.id, cursor: ("pulled", after)) }
+            if pullResync.value == nil { log.warning("resync_started", ["parent": parent.id]) }
+            if resync == "complete" { log.info("resync_finished", ["parent": parent.id]) }
+            pullResync.value = resync
+            return 0
+        }
+        pullResync.value = nil
         if !batch.entries.isEmpty, let last = batch.fields["last"] {
             let stats = try replica.apply(batch.entries, from: parent.id, cursor: ("pulled", last))
             log.debug("pulled", ["parent": parent.id, "changes": batch.entries.count, "applied": stats.applied])

@@ -67,12 +67,28 @@ extension Replica {
         }
     }
 
-    /// Entries waiting in each neighbour's outbox.
-    public func outboxDepths() throws -> [String: Int] {
+    /// Each neighbour's outbox: entries waiting, whether a full resync is owed, when it last overflowed.
+    public func outboxStates() throws -> [String: (depth: Int, resyncOwed: Bool, overflowedAt: Int64?)] {
         try store.read { db in
-            var depths: [String: Int] = [:]
-            try db.forEach("SELECT peer, COUNT(*) FROM outbox GROUP BY peer") { depths[$0.text(0)] = $0.int(1) }
-            return depths
+            var states: [String: (depth: Int, resyncOwed: Bool, overflowedAt: Int64?)] = [:]
+            try db.forEach("SELECT peer, depth, resync, overflowed_at FROM outbox_state") {
+                states[$0.text(0)] = ($0.int(1), $0.int(2) == 1, $0.optionalInt64(3))
+            }
+            return states
         }
+    }
+
+    /// Every cursor, by neighbour and name (pushed, pulled, received).
+    public func cursors() throws -> [String: [String: Int64]] {
+        try store.read { db in
+            var result: [String: [String: Int64]] = [:]
+            try db.forEach("SELECT peer, name, value FROM cursor") { result[$0.text(0), default: [:]][$0.text(1)] = $0.int64(2) }
+            return result
+        }
+    }
+
+    /// How many conflicts this node holds.
+    public func conflictCount() throws -> Int {
+        try store.read { try $0.first("SELECT COUNT(*) FROM conflict") { $0.int(0) } ?? 0 }
     }
 }

@@ -21,12 +21,13 @@ public struct LogEntry: Sendable, Equatable {
     }
 
     /// The batch body for `entries` and the seq of the last one (nil when empty).
+    /// (Top-level extras are integers or strings.)
     public static func batchJSONAndLast(_ entries: [LogEntry]) -> (body: [UInt8], last: Int64?) {
         (batchJSON(entries), entries.last?.seq)
     }
 
     /// `{"changes":[{"seq":N,"change":{...}},...]<extra>}`: the body of a push or a pull answer.
-    public static func batchJSON(_ entries: [LogEntry], extra: [(String, Int64)] = []) -> [UInt8] {
+    public static func batchJSON(_ entries: [LogEntry], extra: [(String, JSONNode)] = []) -> [UInt8] {
         var w = JSONWriter(capacity: entries.reduce(64) { $0 + $1.body.count + 32 })
         w.raw("{\"changes\":[")
         for (i, entry) in entries.enumerated() {
@@ -34,7 +35,7 @@ public struct LogEntry: Sendable, Equatable {
             w.raw("{\"seq\":"); w.int(entry.seq); w.raw(",\"change\":"); w.raw(entry.body); w.raw("}")
         }
         w.raw("]")
-        for (key, value) in extra { w.comma(); w.key(key); w.int(value) }
+        for (key, value) in extra { w.comma(); w.key(key); w.node(value) }
         w.raw("}")
         return w.bytes
     }
@@ -67,6 +68,13 @@ public final class Replica: @unchecked Sendable {
     public let signal: ChangeSignal
     private var clock: HybridClock
     private let clockLock = NSLock()
+    /// Outbox entries added per neighbour by the transaction in progress (store queue only).
+    private var added: [String: Int] = [:]
+    /// Neighbours whose outbox overflowed in the transaction in progress (store queue only).
+    private var overflowed: [String] = []
+    /// Called after a commit in which `peer`'s outbox overflowed and was dropped
+    /// (the neighbour will get a full resync). Set before the node starts.
+    public var onOutboxOverflow: (@Sendable (_ peer: String) -> Void)?
 
     public init(context: NodeContext, store: Store, signal: ChangeSignal = ChangeSignal()) throws {
         self.context = context
@@ -141,11 +149,14 @@ public final class Replica: @unchecked Sendable {
             if let cursor = batch.cursor, let peer = batch.from {
                 try setCursor(db, peer: peer, name: cursor.name, value: cursor.value, now: now)
             }
+            try boundOutboxes(db, now: now)
             try db.run("INSERT INTO node_meta(key, value) VALUES ('hlc', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                        String(clockReading))
             return stats
         }
         if stats.applied > 0 || stats.conflicts > 0 { signal.bump() }
+        let dropped = try store.read { _ in defer { overflowed.removeAll() }; return overflowed }
+        for peer in dropped { onOutboxOverflow?(peer) }
         return stats
     }
 
@@ -220,6 +231,25 @@ public final class Replica: @unchecked Sendable {
         let seq = db.lastInsertRowID
         for destination in destinations {
             try db.run("INSERT INTO outbox(peer, seq) VALUES (?, ?)", destination, seq)
+            added[destination, default: 0] += 1
+        }
+    }
+
+    /// Adds this transaction's entries to each outbox's depth; an outbox past
+    /// the policy's bound is dropped and its neighbour marked for a full resync.
+    private func boundOutboxes(_ db: Database, now: Int64) throws {
+        defer { added.removeAll(keepingCapacity: true) }
+        let limit = context.topology.policy.maxOutboxEntries
+        for (peer, count) in added {
+            let depth = try db.first("""
+                INSERT INTO outbox_state(peer, depth) VALUES (?, ?)
+                ON CONFLICT(peer) DO UPDATE SET depth = outbox_state.depth + excluded.depth RETURNING depth
+                """, peer, count) { $0.int(0) } ?? 0
+            if depth > limit {
+                try db.run("DELETE FROM outbox WHERE peer = ?", peer)
+                try db.run("UPDATE outbox_state SET depth = 0, resync = 1, overflowed_at = ? WHERE peer = ?", now, peer)
+                overflowed.append(peer)
+            }
         }
     }
 
@@ -259,6 +289,7 @@ public final class Replica: @unchecked Sendable {
             let removed = try db.run("DELETE FROM outbox WHERE peer = ? AND seq <= ?", peer, seq)
             if let cursor { try setCursor(db, peer: peer, name: cursor, value: seq, now: Timestamp.millis()) }
             if removed > 0 {
+                try db.run("UPDATE outbox_state SET depth = MAX(0, depth - ?) WHERE peer = ?", removed, peer)
                 try db.run("DELETE FROM change_log WHERE seq <= ? AND seq < COALESCE((SELECT MIN(seq) FROM outbox), ?)", seq, Int64.max)
             }
         }

@@ -26,10 +26,11 @@ enum ReplicationEndpoints {
             guard replica.context.topology.parent(of: peer.id)?.id == replica.context.node.id else {
                 throw RequestError(403, "only children push; \(peer.id) is this node's parent")
             }
-            let entries: [BatchEntry]
-            do { entries = try Batch.parse(request.http.body).entries } catch {
+            let batch: Batch
+            do { batch = try Batch.parse(request.http.body) } catch {
                 throw RequestError(400, "the body of POST /v1/push is not valid: \(error)")
             }
+            let entries = batch.entries
             let below = Set([peer.id] + replica.context.topology.descendants(of: peer.id).map(\.id))
             for entry in entries {
                 for stamp in entry.change.items.values.map(\.stamp) + [entry.change.tombstone].compactMap({ $0 })
@@ -38,6 +39,13 @@ enum ReplicationEndpoints {
                 }
             }
             let received = try replica.cursor(peer.id, "received")
+            if batch.fields["resync"] == 1 {
+                // A page of the child's full resync: whole record states, no sequence of their own.
+                do { try replica.apply(entries, from: peer.id, cursor: ("received", received)) } catch let error as ReplicationError {
+                    throw RequestError(422, "resync page refused, nothing applied: \(error.message)")
+                }
+                return try .json(PushResponse(received: received))
+            }
             let fresh = entries.filter { $0.seq > received }
             let highest = entries.map(\.seq).max() ?? received
             if !fresh.isEmpty {
@@ -63,12 +71,23 @@ enum ReplicationEndpoints {
             let wait = min(maxWait, max(0, Double(query["wait"] ?? "") ?? 0))
             // The child asks after `after`: it holds everything up to it durably.
             try replica.acknowledge(peer: peer.id, upTo: after)
+            // A child whose outbox overflowed gets everything it is entitled to, page by
+            // page, before its outbox again; it confirms the last page with resync=complete.
+            if try replica.resyncOwed(to: peer.id) {
+                if query["resync"] == "complete" {
+                    try replica.finishResync(for: peer.id)
+                } else {
+                    let page = try replica.snapshot(for: peer.id, after: query["resync"].flatMap(ResyncPosition.init(token:)), limit: limit)
+                    let body = LogEntry.batchJSON(page.entries, extra: [("last", .int(after)), ("resync", .string(page.next?.token ?? "complete"))])
+                    return HTTPResponse(status: 200, contentType: "application/json", body: body)
+                }
+            }
             let deadline = Date().addingTimeInterval(wait)
             while true {
                 let seen = replica.signal.current
                 let entries = try replica.outbox(for: peer.id, after: after, limit: limit)
                 if !entries.isEmpty || Date() >= deadline || isStopping() {
-                    let body = LogEntry.batchJSON(entries, extra: [("last", entries.last?.seq ?? after)])
+                    let body = LogEntry.batchJSON(entries, extra: [("last", .int(entries.last?.seq ?? after))])
                     return HTTPResponse(status: 200, contentType: "application/json", body: body)
                 }
                 replica.signal.wait(after: seen, timeout: min(1, deadline.timeIntervalSinceNow))
