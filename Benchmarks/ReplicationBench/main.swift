@@ -184,6 +184,45 @@ func benchmark() throws {
     say(String(format: "peak memory (VmHWM):        district %.0f MB, city %.0f MB, province %.0f MB",
                peakMemoryMB("sz-pingshan"), peakMemoryMB("sz"), peakMemoryMB("gd")))
     stopAll()
+
+    // 4. Routing scales: what a district pulls costs the same whether the city holds
+    //    ten thousand or a million records of other districts (per-peer outbox, an index range).
+    func pullCost(others: Int) throws -> Double {
+        let dir = "\(directory)/routing-\(others)"
+        let cityTopology = try Topology.load(path: topologyPath)
+        let json: [String: Any] = [
+            "federation": "bench",
+            "nodes": cityTopology.nodes.map { n -> [String: Any] in
+                var e: [String: Any] = ["id": n.id, "tier": n.tier.rawValue, "region": n.region.code, "name": n.name, "url": n.url]
+                if let p = n.parent { e["parent"] = p }
+                return e
+            } + [["id": "sz-futian", "tier": "district", "region": "440304", "parent": "sz", "name": "福田区", "url": "https://127.0.0.1:1"]],
+            "datasets": [["id": "housing", "name": "房屋", "sourceNode": "sz", "shareType": "unconditional", "backflow": "region",
+                          "keyItem": "id", "regionItem": "region",
+                          "items": [["name": "id", "title": "编号", "type": "string"], ["name": "region", "title": "区划", "type": "string"]]]],
+        ]
+        let topology = try Topology.decode(try JSONSerialization.data(withJSONObject: json))
+        let context = try NodeContext(topology: topology, nodeID: "sz", dataDirectory: dir, certificateDirectory: dir)
+        let city = try Replica(context: context, store: try Store(path: context.databasePath, nodeID: "sz", federation: "bench"))
+        for first in stride(from: 0, to: others, by: 100_000) {
+            try city.write(dataset: "housing", rows: (first..<min(others, first + 100_000)).map {
+                ["id": .string("F\($0)"), "region": .string("440304")]
+            })
+        }
+        try city.write(dataset: "housing", rows: (0..<1000).map { ["id": .string("P\($0)"), "region": .string("440310")] })
+        var times: [Double] = []
+        for _ in 0..<30 {
+            let start = Date()
+            let entries = try city.outbox(for: "sz-pingshan", after: 0, limit: 1000)
+            times.append(elapsed(since: start) * 1000)
+            precondition(entries.count == 1000)
+        }
+        return times.sorted()[times.count / 2]
+    }
+    let small = try pullCost(others: 10_000)
+    let large = try pullCost(others: total)
+    say(String(format: "pull of 1000 changes for one district: %.2f ms with 10,000 records of other districts, %.2f ms with %d (ratio %.2f)",
+               small, large, total, large / small))
     if arguments.firstIndex(of: "--dir") == nil { try? FileManager.default.removeItem(atPath: directory) }
 
 }
