@@ -46,3 +46,19 @@ public struct Routing: Sendable {
         return next == from ? nil : next
     }
 }
+
+extension Routing {
+    /// Every node that ends up holding an authoritative record of `dataset` in
+    /// `region` written at the dataset's source: the source, then wherever
+    /// routing sends it, hop by hop. What a converged federation must show.
+    public func holders(dataset: DatasetDefinition, region: RegionCode) -> Set<String> {
+        var holders: Set<String> = [dataset.sourceNode]
+        var queue: [(node: String, from: String?)] = [(dataset.sourceNode, nil)]
+        while let (node, from) = queue.popLast() {
+            for next in destinations(dataset: dataset, region: region, at: node, from: from) where holders.insert(next).inserted {
+                queue.append((next, node))
+            }
+        }
+        return holders
+    }
+}

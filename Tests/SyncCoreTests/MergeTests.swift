@@ -1,18 +1,6 @@
 import SyncCore
 import XCTest
 
-/// A small deterministic generator, so a failing seed can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 final class MergeTests: XCTestCase {
     let region = try! RegionCode("440310")
     /// Source "sz-pingshan"; item "licence" belongs to the vertical system "gd-amr".
@@ -108,7 +96,7 @@ final class MergeTests: XCTestCase {
         let origins = ["sz-pingshan", "gd-amr", "sz", "gd"]
         let items = ["name", "licence", "region"]
         for seed in UInt64(1)...300 {
-            var rng = SplitMix64(state: seed)
+            var rng = SeededGenerator(seed: seed)
             var changes: [Change] = []
             for _ in 0..<Int.random(in: 1...12, using: &rng) {
                 let origin = origins.randomElement(using: &rng)!
@@ -151,7 +139,7 @@ final class MergeTests: XCTestCase {
     /// Merging partial states (what a full resync sends) is the same join.
     func testMergingWholeStatesAgreesWithMergingChanges() {
         for seed in UInt64(1)...100 {
-            var rng = SplitMix64(state: seed)
+            var rng = SeededGenerator(seed: seed)
             let changes = (0..<8).map { i in
                 write(["sz-pingshan", "gd-amr"].randomElement(using: &rng)!, Int64.random(in: 1...10, using: &rng),
                       ["name": "n\(i)", "licence": "l\(i)"])

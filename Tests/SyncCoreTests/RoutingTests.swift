@@ -64,3 +64,15 @@ final class RoutingTests: XCTestCase {
         XCTAssertNil(routing.towardAuthority("sz-pingshan", at: "sz", from: "sz-pingshan"))
     }
 }
+
+extension RoutingTests {
+    func testHoldersFollowRoutingHopByHop() throws {
+        let region = try RegionCode("440310")
+        XCTAssertEqual(routing.holders(dataset: dataset("sz-pingshan", .unconditional, .region), region: region), ["sz-pingshan", "sz", "gd"])
+        XCTAssertEqual(routing.holders(dataset: dataset("gd-amr", .unconditional, .region), region: region), ["gd-amr", "gd", "sz", "sz-pingshan"])
+        XCTAssertEqual(routing.holders(dataset: dataset("gd", .unconditional, .all), region: try RegionCode("440000")),
+                       ["gd", "sz", "sw", "sz-pingshan", "sz-futian", "sw-chengqu"])
+        XCTAssertEqual(routing.holders(dataset: dataset("sw-chengqu", .conditional, .region), region: try RegionCode("441502")),
+                       ["sw-chengqu", "sw", "gd"])
+    }
+}

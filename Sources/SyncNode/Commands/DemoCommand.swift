@@ -2,29 +2,33 @@ import Foundation
 import SyncCore
 import TLS
 
-/// `syncnode demo`: a whole federation on loopback, one process per node.
+/// `syncnode demo`: a whole federation on loopback, one process per node,
+/// with sample data loaded at its sources and replicated by the rules.
 enum DemoCommand: Command {
     static let name = "demo"
     static let summary = "run a demo federation on this machine and narrate what it does"
     static let details = """
-        Creates a CA and a certificate per node, starts every node of the demo
-        topology as its own 'syncnode serve' process on 127.0.0.1, waits for every
-        child to complete a health exchange with its parent over mutual TLS, and
-        prints the federation tree. Without --keep-running it then stops every node;
-        with it, the nodes stay up until Ctrl-C.
+        Creates a CA and a certificate per node, starts every node of the demo topology
+        as its own 'syncnode serve' process on 127.0.0.1, loads sample records (tens of
+        thousands, deterministic) at their source nodes, and shows them aggregate up
+        (归集), return to the regions they concern (回流), flow down from the vertical
+        system, and a non-authority edit turn into a conflict (一数一源). It checks every
+        node holds exactly what routing says it must, prints the federation tree and the
+        province's status, and stops every node (or, with --keep-running, waits for Ctrl-C).
+        Exits non-zero if the federation did not converge.
         """
     static let flags = [
         Flag("topology", value: "FILE", help: "the topology to run (default: Topology/guangdong-demo.json)"),
         Flag("dir", value: "DIR", help: "where certificates, data and logs go (default: demo)"),
         Flag("keep-running", help: "leave the federation up until Ctrl-C"),
-        Flag("timeout", value: "SECONDS", help: "how long to wait for the federation to connect (default: 60)"),
+        Flag("timeout", value: "SECONDS", help: "how long to wait for each step (default: 120)"),
     ]
 
     static func run(_ arguments: Arguments) throws -> Int32 {
         let topologyPath = arguments.value("topology") ?? "Topology/guangdong-demo.json"
         let topology = try Topology.load(path: topologyPath)
         let dir = arguments.value("dir") ?? "demo"
-        let timeout = Double(arguments.value("timeout") ?? "60") ?? 60
+        let timeout = Double(arguments.value("timeout") ?? "120") ?? 120
         let say = Narrator()
 
         say.step("① 证书 certificates: a federation CA and one certificate per node")
@@ -47,41 +51,169 @@ enum DemoCommand: Command {
         }
 
         say.step("③ 握手 every child dials its parent over mutual TLS and exchanges health")
-        let deadline = Date().addingTimeInterval(timeout)
-        var pending = Set(topology.nodes.filter { $0.parent != nil }.map(\.id))
-        while !pending.isEmpty && Date() < deadline {
-            for id in pending.sorted() {
-                guard let node = topology.node(id), let parent = topology.parent(of: id) else { continue }
-                if (try? fleet.store(id).peerHealth()[parent.id]?.lastHeardAt) != nil,
-                   (try? fleet.store(parent.id).peerHealth()[id]?.lastHeardAt) != nil {
-                    say.line("  ✓ \(node.name) ⇄ \(parent.name)   (\(id) ⇄ \(parent.id))")
-                    pending.remove(id)
-                }
+        var connected = true
+        for node in topology.nodes {
+            guard let parent = topology.parent(of: node.id) else { continue }
+            let ok = wait(timeout) {
+                (try? fleet.store(node.id).peerHealth()[parent.id]?.lastHeardAt) != nil
+                    && (try? fleet.store(parent.id).peerHealth()[node.id]?.lastHeardAt) != nil
             }
-            if !pending.isEmpty { Thread.sleep(forTimeInterval: 0.2) }
-        }
-        if !pending.isEmpty {
-            say.line("  ✗ not connected after \(Int(timeout))s: \(pending.sorted().joined(separator: ", ")); see \(dir)/logs/")
+            say.line(ok ? "  ✓ \(node.name) ⇄ \(parent.name)   (\(node.id) ⇄ \(parent.id))" : "  ✗ \(node.id) ⇄ \(parent.id) not connected; see \(dir)/logs/")
+            connected = connected && ok
         }
 
-        say.step("④ 联邦 the federation as the province sees it")
-        Output.write(try FederationTree.render(topology: topology, stores: fleet.store))
+        var converged = true
+        var conflictShown = true
+        let plans = DemoData.plans.filter { topology.dataset($0.dataset) != nil }
+        if !plans.isEmpty {
+            say.step("④ 数据 loading sample records at their source nodes (数源部门)")
+            for plan in plans {
+                let dataset = topology.dataset(plan.dataset)!
+                let source = topology.node(dataset.sourceNode)!
+                let rows = DemoData.rows(plan)
+                let start = Date()
+                let replica = try fleet.replica(source.id)
+                for first in stride(from: 0, to: rows.count, by: 2000) {
+                    try replica.write(dataset: dataset.id, rows: Array(rows[first..<min(rows.count, first + 2000)]))
+                }
+                say.line(String(format: "  %@ %@: %5d records of %@ %@ (%@) in %.1f s", source.name, source.id, rows.count,
+                                dataset.id, dataset.name, dataset.shareType.rawValue, Date().timeIntervalSince(start)))
+            }
+
+            say.step("⑤ 归集与回流 aggregation up, backflow down by region, vertical backflow")
+            let expected = expectedCounts(topology: topology, plans: plans)
+            let totalCopies = expected.values.reduce(0) { $0 + $1.values.reduce(0, +) }
+            var lastReport = Date.distantPast
+            converged = wait(timeout) {
+                let actual = (try? counts(fleet: fleet, topology: topology)) ?? [:]
+                let placed = expected.reduce(0) { sum, node in
+                    sum + node.value.reduce(0) { $0 + min($1.value, actual[node.key]?[$1.key] ?? 0) }
+                }
+                if Date().timeIntervalSince(lastReport) >= 1 {
+                    say.line("  … \(placed) of \(totalCopies) record copies in place")
+                    lastReport = Date()
+                }
+                return actual == expected
+            }
+            let actual = try counts(fleet: fleet, topology: topology)
+            say.write(countTable(topology: topology, plans: plans, actual: actual, expected: expected))
+            say.line(converged ? "  ✓ every node holds exactly what routing says it must (\(totalCopies) record copies)"
+                               : "  ✗ not converged after \(Int(timeout))s: cells marked ≠ differ from what routing says")
+            say.line("""
+                  Read the table: district data reaches its city and the province (归集) and no sibling district;
+                  the city's licences and the province's place names return only to the district whose region they
+                  carry (回流, 宝安/罗湖 have no node and stay above); the market-regulation system's permits reach
+                  the districts through the province and the city (垂直系统回流); 城区 population is shared on
+                  condition (有条件共享): it goes up, and comes back down only under a grant.
+                """)
+
+            say.step("⑥ 一数一源 a non-authority edit becomes a conflict, never an overwrite")
+            conflictShown = try demonstrateConflict(fleet: fleet, topology: topology, timeout: timeout, say: say)
+        }
+
+        say.step("⑦ 联邦 the federation as the province sees it")
+        say.write(try FederationTree.render(topology: topology, stores: fleet.store))
+        let root = topology.root
+        let rootContext = try NodeContext(topology: topology, nodeID: root.id, dataDirectory: "\(dir)/data/\(root.id)",
+                                          certificateDirectory: "\(dir)/certs/\(root.id)")
         say.line("")
-        say.line("Try: syncnode status --topology \(topologyPath) --node \(topology.root.id) --data \(dir)/data/\(topology.root.id) --certs \(dir)/certs/\(topology.root.id)")
+        say.write(try NodeStatus.collect(context: rootContext, store: fleet.store(root.id)).rendered())
+        say.line("")
+        say.line("Try next (in another terminal, with --keep-running):")
+        let flags = "--topology \(topologyPath) --node sz-pingshan --data \(dir)/data/sz-pingshan --certs \(dir)/certs/sz-pingshan"
+        say.line("  syncnode status \(flags)")
+        say.line("  syncnode records \(flags) --dataset sz-elicence")
+        say.line("  syncnode conflicts \(flags)")
+        say.line("  syncnode write \(flags) --dataset ps-enterprise uscc=91440310DEMO00001 region=440310 name=演示企业")
 
         if arguments.has("keep-running") {
-            say.line("The federation is running. Press Ctrl-C to stop every node.")
+            say.line("\nThe federation is running. Press Ctrl-C to stop every node.")
             _ = waitForTerminationSignal()
         }
-        say.step("⑤ 停止 stopping every node")
+        say.step("⑧ 停止 stopping every node")
         fleet.stopAll()
-        say.line(pending.isEmpty ? "demo complete: \(topology.nodes.count) nodes connected" : "demo incomplete")
-        return pending.isEmpty ? 0 : 1
+        let ok = connected && converged && conflictShown
+        say.line(ok ? "demo complete: \(topology.nodes.count) nodes connected, every copy where routing puts it, conflicts kept"
+                    : "demo incomplete: see the ✗ lines above and \(dir)/logs/")
+        return ok ? 0 : 1
+    }
+
+    /// Polls `condition` every 200 ms until it holds or `timeout` seconds pass.
+    static func wait(_ timeout: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if condition() { return true }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        return condition()
+    }
+
+    /// Records of each dataset each node must hold once converged: what routing says, record by record.
+    static func expectedCounts(topology: Topology, plans: [DemoData.Plan]) -> [String: [String: Int]] {
+        let routing = Routing(topology: topology)
+        var expected: [String: [String: Int]] = [:]
+        for node in topology.nodes { expected[node.id] = [:] }
+        for plan in plans {
+            let dataset = topology.dataset(plan.dataset)!
+            for (i, code) in plan.regions.enumerated() {
+                let count = plan.count / plan.regions.count + (i < plan.count % plan.regions.count ? 1 : 0)
+                for holder in routing.holders(dataset: dataset, region: try! RegionCode(code)) {
+                    expected[holder]![plan.dataset, default: 0] += count
+                }
+            }
+        }
+        return expected
+    }
+
+    static func counts(fleet: Fleet, topology: Topology) throws -> [String: [String: Int]] {
+        var result: [String: [String: Int]] = [:]
+        for node in topology.nodes { result[node.id] = try fleet.replica(node.id).recordCounts().filter { $0.value > 0 } }
+        return result
+    }
+
+    static func countTable(topology: Topology, plans: [DemoData.Plan], actual: [String: [String: Int]],
+                           expected: [String: [String: Int]]) -> String {
+        var table = Table(["NODE", "NAME"] + plans.map(\.dataset))
+        for node in topology.nodes {
+            table.add([node.id, node.name] + plans.map { plan in
+                let a = actual[node.id]?[plan.dataset] ?? 0, e = expected[node.id]?[plan.dataset] ?? 0
+                return a == e ? (a == 0 ? "·" : String(a)) : "\(a)≠\(e)"
+            })
+        }
+        return table.render().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
+    }
+
+    /// The city edits a district's enterprise name: the district's value stands, both sides see the conflict.
+    static func demonstrateConflict(fleet: Fleet, topology: Topology, timeout: Double, say: Narrator) throws -> Bool {
+        guard let dataset = topology.dataset("ps-enterprise"), let editor = topology.parent(of: dataset.sourceNode),
+              let plan = DemoData.plans.first(where: { $0.dataset == dataset.id }) else { return true }
+        let record = DemoData.rows(plan)[0]
+        let key = record[dataset.keyItem]!.description
+        let original = record["name"]!.description
+        let edit = "\(original)（\(editor.name)改）"
+        let outcome = try fleet.replica(editor.id).write(dataset: dataset.id, values: [
+            dataset.keyItem: record[dataset.keyItem]!, dataset.regionItem: record[dataset.regionItem]!, "name": .string(edit),
+        ])
+        say.line("  \(editor.name) \(editor.id) writes name=\(edit) on \(dataset.id)/\(key)")
+        say.line("  → \(editor.id) is not the authority for \(outcome.proposed.joined(separator: ", ")) (the source is \(dataset.sourceNode)): kept as a conflict")
+        let reached = wait(timeout) {
+            (try? fleet.replica(dataset.sourceNode).conflicts().contains { $0.key == key && $0.proposedValue == .string(edit) }) == true
+        }
+        var unchanged = true
+        for id in [dataset.sourceNode, editor.id, topology.root.id] {
+            let value = try fleet.replica(id).record(dataset: dataset.id, key: key)?.items["name"]?.value.description ?? "—"
+            unchanged = unchanged && value == original
+            say.line("  \(id): name = \(value)")
+        }
+        say.line(reached ? "  ✓ the conflict reached the authority \(dataset.sourceNode) (syncnode conflicts shows it on both sides); no copy was overwritten"
+                         : "  ✗ the conflict did not reach \(dataset.sourceNode)")
+        return reached && unchanged
     }
 }
 
-/// Prints the demo's narration, flushed at once so it interleaves well with logs.
+/// Prints the demo's narration, written at once so it interleaves well with logs.
 struct Narrator {
     func step(_ text: String) { Output.line("\n" + text) }
     func line(_ text: String) { Output.line(text) }
+    func write(_ text: String) { Output.write(text) }
 }

@@ -9,6 +9,7 @@ final class Fleet {
     let directory: String
     private var processes: [String: Process] = [:]
     private var stores: [String: Store] = [:]
+    private var replicas: [String: Replica] = [:]
 
     init(topology: Topology, topologyPath: String, directory: String) throws {
         self.topology = topology
@@ -43,6 +44,16 @@ final class Fleet {
         let store = try Store(path: "\(directory)/data/\(id)/node.db", nodeID: id, federation: topology.federation)
         stores[id] = store
         return store
+    }
+
+    /// The replica of node `id`, opened once, for writes at a source while its node runs.
+    func replica(_ id: String) throws -> Replica {
+        if let replica = replicas[id] { return replica }
+        let context = try NodeContext(topology: topology, nodeID: id, dataDirectory: "\(directory)/data/\(id)",
+                                      certificateDirectory: "\(directory)/certs/\(id)")
+        let replica = try Replica(context: context, store: try store(id))
+        replicas[id] = replica
+        return replica
     }
 
     func stop(_ id: String) {

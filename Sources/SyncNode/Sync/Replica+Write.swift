@@ -32,10 +32,18 @@ extension Replica {
         for (index, values) in rows.enumerated() {
             let row = rows.count > 1 ? "row \(index + 1): " : ""
             let (key, region) = try check(values, dataset: dataset, row: row)
+            var values = values
+            let foreign = values.keys.filter { dataset.authority(for: $0) != nodeID }
+            if !foreign.isEmpty {
+                // Proposing the value an item already has is no conflict (e.g. the key and region
+                // items that identify the record being corrected): leave those out.
+                let current = try record(dataset: id, key: key)
+                for name in foreign where current?.items[name]?.value == values[name] { values[name] = nil }
+            }
             for name in values.keys {
                 if dataset.authority(for: name) == nodeID { applied.insert(name) } else { proposed.insert(name) }
             }
-            prepared.append((key, region, values))
+            if !values.isEmpty { prepared.append((key, region, values)) }
         }
         try applyLocal { hlc in
             prepared.map { Change.write(dataset: id, key: $0.key, region: $0.region, values: $0.values, origin: nodeID, hlc: hlc()) }
