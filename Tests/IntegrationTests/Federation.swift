@@ -200,11 +200,15 @@ final class Federation {
         return (try? condition()) == true
     }
 
+    /// A port free now and not handed out before by this process.
     static func freePort() throws -> Int {
-        let listener = try TCPListener(host: "127.0.0.1", port: 0)
-        defer { listener.close() }
-        return listener.port
+        while true {
+            let listener = try TCPListener(host: "127.0.0.1", port: 0)
+            defer { listener.close() }
+            if handedOut.claim(listener.port) { return listener.port }
+        }
     }
+    private static let handedOut = PortSet()
 
     /// The `syncnode` binary built next to the tests.
     static let binary: String = {
@@ -217,4 +221,15 @@ final class Federation {
         ]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates.last!
     }()
+}
+
+final class PortSet: @unchecked Sendable {
+    private let lock = NSLock()
+    private var ports: Set<Int> = []
+
+    /// Records `port`; false if it was recorded before.
+    func claim(_ port: Int) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        return ports.insert(port).inserted
+    }
 }

@@ -24,6 +24,18 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(try again.schemaVersion(), Schema.latestVersion)
     }
 
+    func testConcurrentOpensMigrateOnce() throws {
+        let dir = try temporaryDirectory(self)
+        for round in 0..<10 {
+            let path = "\(dir)/node\(round).db"
+            let errors = Locked<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: 4) { _ in
+                do { _ = try Store(path: path, nodeID: "sz", federation: "gd-test") } catch { errors.value.append("\(error)") }
+            }
+            XCTAssertEqual(errors.value, [], "round \(round)")
+        }
+    }
+
     func testMigrationsAreNumberedInOrder() {
         XCTAssertEqual(Schema.migrations.map(\.version), Array(1...Schema.migrations.count))
     }

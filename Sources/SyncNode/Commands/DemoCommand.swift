@@ -54,7 +54,7 @@ enum DemoCommand: Command {
         var connected = true
         for node in topology.nodes {
             guard let parent = topology.parent(of: node.id) else { continue }
-            let ok = wait(timeout) {
+            let ok = wait(timeout, fleet: fleet, say: say) {
                 (try? fleet.store(node.id).peerHealth()[parent.id]?.lastHeardAt) != nil
                     && (try? fleet.store(parent.id).peerHealth()[node.id]?.lastHeardAt) != nil
             }
@@ -84,7 +84,7 @@ enum DemoCommand: Command {
             let expected = expectedCounts(topology: topology, plans: plans)
             let totalCopies = expected.values.reduce(0) { $0 + $1.values.reduce(0, +) }
             var lastReport = Date.distantPast
-            converged = wait(timeout) {
+            converged = wait(timeout, fleet: fleet, say: say) {
                 let actual = (try? counts(fleet: fleet, topology: topology)) ?? [:]
                 let placed = expected.reduce(0) { sum, node in
                     sum + node.value.reduce(0) { $0 + min($1.value, actual[node.key]?[$1.key] ?? 0) }
@@ -138,11 +138,19 @@ enum DemoCommand: Command {
         return ok ? 0 : 1
     }
 
-    /// Polls `condition` every 200 ms until it holds or `timeout` seconds pass.
-    static func wait(_ timeout: Double, _ condition: () -> Bool) -> Bool {
+    /// Polls `condition` every 200 ms until it holds, `timeout` seconds pass, or
+    /// a node's process has ended (then says which, and where its log is).
+    static func wait(_ timeout: Double, fleet: Fleet, say: Narrator, _ condition: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if condition() { return true }
+            let dead = fleet.exited()
+            if !dead.isEmpty {
+                for node in dead {
+                    say.line("  ✗ node \(node.id) exited with status \(node.status); see \(fleet.directory)/logs/\(node.id).log")
+                }
+                return false
+            }
             Thread.sleep(forTimeInterval: 0.2)
         }
         return condition()
@@ -196,7 +204,7 @@ enum DemoCommand: Command {
         ])
         say.line("  \(editor.name) \(editor.id) writes name=\(edit) on \(dataset.id)/\(key)")
         say.line("  → \(editor.id) is not the authority for \(outcome.proposed.joined(separator: ", ")) (the source is \(dataset.sourceNode)): kept as a conflict")
-        let reached = wait(timeout) {
+        let reached = wait(timeout, fleet: fleet, say: say) {
             (try? fleet.replica(dataset.sourceNode).conflicts().contains { $0.key == key && $0.proposedValue == .string(edit) }) == true
         }
         var unchanged = true

@@ -56,6 +56,11 @@ final class Fleet {
         return replica
     }
 
+    /// Nodes whose process has ended, with the exit status.
+    func exited() -> [(id: String, status: Int32)] {
+        processes.filter { !$0.value.isRunning }.map { ($0.key, $0.value.terminationStatus) }.sorted { $0.id < $1.id }
+    }
+
     func stop(_ id: String) {
         guard let process = processes.removeValue(forKey: id), process.isRunning else { return }
         process.terminate()

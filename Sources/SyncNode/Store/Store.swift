@@ -28,7 +28,8 @@ public final class Store: @unchecked Sendable {
         }
         do {
             database = try Database(path: path)
-            try database.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
+            try Store.enableWAL(database)
+            try database.execute("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
         } catch let error as SQLiteError {
             throw Store.explain(error, path: path)
         }
@@ -53,11 +54,13 @@ public final class Store: @unchecked Sendable {
         try read { try $0.first("PRAGMA user_version") { $0.int(0) } ?? 0 }
     }
 
+    /// Brings the schema up to date. The version is read inside the write
+    /// transaction, so two processes opening the same database at once (a node
+    /// and a command) never apply a migration twice.
     private func migrate() throws {
+        let version = { [database] in try database.first("PRAGMA user_version") { $0.int(0) } ?? 0 }
         let current: Int
-        do {
-            current = try database.first("PRAGMA user_version") { $0.int(0) } ?? 0
-        } catch let error as SQLiteError {
+        do { current = try version() } catch let error as SQLiteError {
             throw Store.explain(error, path: path)
         }
         if current > Schema.latestVersion {
@@ -65,16 +68,20 @@ public final class Store: @unchecked Sendable {
                                 "its schema is version \(current) but this syncnode knows versions up to \(Schema.latestVersion): a newer syncnode wrote it",
                                 hint: "run the newer syncnode binary on this data directory (downgrading is not supported)")
         }
-        for migration in Schema.migrations where migration.version > current {
-            do {
-                try database.transaction {
+        guard current < Schema.latestVersion else { return }
+        var applying = Schema.migrations[0]
+        do {
+            try database.transaction {
+                let locked = try version()
+                for migration in Schema.migrations where migration.version > locked {
+                    applying = migration
                     try database.execute(migration.sql)
                     try database.execute("PRAGMA user_version = \(migration.version)")
                 }
-            } catch let error as SQLiteError {
-                throw SyncNodeError("apply migration \(migration.version) (\(migration.name)) to \(path)", error.description,
-                                    hint: "the database is unchanged; check disk space and permissions, then restart")
             }
+        } catch let error as SQLiteError {
+            throw SyncNodeError("apply migration \(applying.version) (\(applying.name)) to \(path)", error.description,
+                                hint: "the database is unchanged; check disk space and permissions, then restart")
         }
     }
 
@@ -89,6 +96,21 @@ public final class Store: @unchecked Sendable {
                 } else {
                     try db.run("INSERT INTO node_meta(key, value) VALUES (?, ?)", key, value)
                 }
+            }
+        }
+    }
+
+    /// Switches to WAL once per database file. Switching needs an exclusive lock
+    /// and SQLite reports a concurrent opener as busy at once, without waiting:
+    /// retry for a while.
+    static func enableWAL(_ database: Database) throws {
+        let deadline = Date().addingTimeInterval(10)
+        while true {
+            do {
+                if try database.first("PRAGMA journal_mode", map: { $0.text(0) }) == "wal" { return }
+                try database.execute("PRAGMA journal_mode=WAL")
+            } catch let error as SQLiteError where error.code & 0xff == 5 && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.01)
             }
         }
     }
