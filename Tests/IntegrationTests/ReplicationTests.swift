@@ -1,4 +1,6 @@
 import Foundation
+import HTTPSClient
+import TLS
 import XCTest
 
 /// Replication between real processes over mutual TLS: a province, a city,
@@ -142,6 +144,32 @@ final class ReplicationTests: XCTestCase {
             let gd = try f.records("gd", "ps-enterprise")
             return gd["91440310MA5F1"]?["name"] as? String == "坪山企业一号" && gd["91440310MA5F3"] == nil && gd.count == 2
         })
+    }
+
+    func testAnswersAreFilteredByTheCallersCertificateWhateverItAsks() throws {
+        let f = try makeFederation()
+        try f.issueCertificates()
+        try f.start("sz")
+        try f.write("sz", "sz-housing", ["id=H1", "region=440310", "address=坪山"]).check()
+        try f.write("sz", "sz-housing", ["id=H2", "region=440304", "address=福田"]).check()
+        // 福田区 asks for everything, and for 坪山区's share by name: it gets its own record only.
+        var configuration = HTTPSClientConfiguration(certificateFile: "\(f.certs("sz-futian"))/sz-futian.pem",
+                                                     keyFile: "\(f.certs("sz-futian"))/sz-futian.key", caFile: "\(f.caDirectory)/ca.pem",
+                                                     expectedPeer: NodeIdentity(federation: f.federation, node: "sz"))
+        configuration.requestTimeout = 10
+        let client = HTTPSClient(baseURL: f.url("sz"), configuration: configuration)
+        for path in ["/v1/pull?after=0&limit=5000", "/v1/pull?after=0&node=sz-pingshan", "/v1/pull?after=-1", "/v1/pull?after=0&peer=sz-pingshan&region=440310"] {
+            let response = try client.send(method: "GET", path: path)
+            let body = String(decoding: response.body, as: UTF8.self)
+            XCTAssertFalse(body.contains("H1") || body.contains("坪山"), "\(path): \(body)")
+            if response.status == 200 { XCTAssertTrue(body.contains("H2"), "\(path): \(body)") }
+        }
+        // A push of a change written by another district is refused outright.
+        let forged = #"{"changes":[{"seq":1,"change":{"dataset":"ps-enterprise","items":{"name":{"h":1,"o":"sz-pingshan","v":"x"}},"key":"F","origin":"sz-pingshan","region":"440310"}}]}"#
+        let refused = try client.send(method: "POST", path: "/v1/push", body: Data(forged.utf8))
+        XCTAssertEqual(refused.status, 403)
+        XCTAssertTrue(String(decoding: refused.body, as: UTF8.self).contains("not sz-futian or below it"))
+        XCTAssertNil(try f.records("sz", "ps-enterprise")["F"])
     }
 
     func testBadWritesAreRefusedWithTheReason() throws {

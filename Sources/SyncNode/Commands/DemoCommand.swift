@@ -120,11 +120,12 @@ enum DemoCommand: Command {
         say.write(try NodeStatus.collect(context: rootContext, store: fleet.store(root.id)).rendered())
         say.line("")
         say.line("Try next (in another terminal, with --keep-running):")
+        let exe = CommandLine.arguments[0]
         let flags = "--topology \(topologyPath) --node sz-pingshan --data \(dir)/data/sz-pingshan --certs \(dir)/certs/sz-pingshan"
-        say.line("  syncnode status \(flags)")
-        say.line("  syncnode records \(flags) --dataset sz-elicence")
-        say.line("  syncnode conflicts \(flags)")
-        say.line("  syncnode write \(flags) --dataset ps-enterprise uscc=91440310DEMO00001 region=440310 name=演示企业")
+        say.line("  \(exe) status \(flags)")
+        say.line("  \(exe) records \(flags) --dataset sz-elicence")
+        say.line("  \(exe) conflicts \(flags)")
+        say.line("  \(exe) write \(flags) --dataset ps-enterprise uscc=91440310DEMO00001 region=440310 name=演示企业")
 
         if arguments.has("keep-running") {
             say.line("\nThe federation is running. Press Ctrl-C to stop every node.")
