@@ -57,6 +57,7 @@ final class TransferState {
     let expectedPeer: NodeIdentity?
     var body = Data()
     var identityProblem: String?
+    var peerNotAfter: Date?
 
     init(expectedPeer: NodeIdentity?) { self.expectedPeer = expectedPeer }
 }
@@ -85,6 +86,9 @@ public final class HTTPSClient {
         self.configuration = configuration
         state = TransferState(expectedPeer: configuration.expectedPeer)
     }
+
+    /// The expiry of the server certificate seen on the last new connection.
+    public var peerCertificateNotAfter: Date? { state.peerNotAfter }
 
     deinit {
         curl_easy_cleanup(handle)
@@ -180,7 +184,9 @@ private let verifyCallback: @convention(c) (Int32, OpaquePointer?) -> Int32 = { 
     let state = Unmanaged<TransferState>.fromOpaque(rawState).takeUnretainedValue()
     guard let expected = state.expectedPeer else { return 1 }
     guard let x509 = X509_STORE_CTX_get_current_cert(store) else { return 0 }
-    let actual = Certificate(retaining: x509).nodeIdentity
+    let certificate = Certificate(retaining: x509)
+    state.peerNotAfter = certificate.notAfter
+    let actual = certificate.nodeIdentity
     if actual == expected { return 1 }
     state.identityProblem = "the server's certificate names \(actual.map(\.description) ?? "no syncnode node") "
         + "but \(expected) was expected; check the topology URL or reissue its certificate"

@@ -15,13 +15,16 @@ public struct Policy: Codable, Sendable, Equatable {
     public var workdays: [String]
     /// Seconds after which a silent peer is reported as silent, 120 by default.
     public var silentAfterSeconds: Int
+    /// Seconds a change may wait for a reachable neighbour before the link is
+    /// reported as stalled, 120 by default.
+    public var stalledAfterSeconds: Int
     /// Most changes kept waiting for one neighbour, 5,000,000 by default. Past it
     /// the neighbour's outbox is dropped and it gets a full resync when it returns.
     public var maxOutboxEntries: Int
 
     public init(shareRequestDays: Int = 5, correctionAcknowledgeDays: Int = 1, correctionResolveDays: Int = 3,
                 correctionExtensionDays: Int = 10, holidays: [String] = [], workdays: [String] = [],
-                silentAfterSeconds: Int = 120, maxOutboxEntries: Int = 5_000_000) {
+                silentAfterSeconds: Int = 120, stalledAfterSeconds: Int = 120, maxOutboxEntries: Int = 5_000_000) {
         self.shareRequestDays = shareRequestDays
         self.correctionAcknowledgeDays = correctionAcknowledgeDays
         self.correctionResolveDays = correctionResolveDays
@@ -30,6 +33,7 @@ public struct Policy: Codable, Sendable, Equatable {
         self.workdays = workdays
         self.silentAfterSeconds = silentAfterSeconds
         self.maxOutboxEntries = maxOutboxEntries
+        self.stalledAfterSeconds = stalledAfterSeconds
     }
 
     public init(from decoder: any Decoder) throws {
@@ -43,5 +47,6 @@ public struct Policy: Codable, Sendable, Equatable {
         workdays = try c.decodeIfPresent([String].self, forKey: .workdays) ?? d.workdays
         silentAfterSeconds = try c.decodeIfPresent(Int.self, forKey: .silentAfterSeconds) ?? d.silentAfterSeconds
         maxOutboxEntries = try c.decodeIfPresent(Int.self, forKey: .maxOutboxEntries) ?? d.maxOutboxEntries
+        stalledAfterSeconds = try c.decodeIfPresent(Int.self, forKey: .stalledAfterSeconds) ?? d.stalledAfterSeconds
     }
 }

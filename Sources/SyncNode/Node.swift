@@ -10,6 +10,7 @@ public final class Node: @unchecked Sendable {
     public let replica: Replica
     public let log: Log
     private var server: FederationServer?
+    private var admin: AdminServer?
     private var parentLink: ParentLink?
     private let stopping = StopFlag()
     private let watcherDone = DispatchSemaphore(value: 0)
@@ -39,9 +40,16 @@ public final class Node: @unchecked Sendable {
     }
 
     /// Starts listening, watching for writes by other processes, and dialling the parent.
-    /// - Parameter healthInterval: seconds between health exchanges with the parent.
-    public func start(healthInterval: Double = 5) throws {
-        let server = try FederationServer(context: context, router: makeRouter(), log: log)
+    /// - Parameters:
+    ///   - healthInterval: seconds between health exchanges with the parent.
+    ///   - adminPort: loopback port of the operators' listener; nil for none.
+    public func start(healthInterval: Double = 5, adminPort: Int? = nil) throws {
+        let server = try FederationServer(context: context, router: makeRouter(), log: log, refusals: replica.metrics.refusals)
+        if let adminPort {
+            let admin = try AdminServer(context: context, replica: replica, log: log, port: adminPort)
+            admin.start()
+            self.admin = admin
+        }
         server.start()
         self.server = server
         startWatcher()
@@ -79,6 +87,7 @@ public final class Node: @unchecked Sendable {
         replica.signal.bump()
         parentLink?.stop()
         server?.stop()
+        admin?.stop()
         watcherDone.wait()
         log.info("node_stopped", ["node": context.node.id])
     }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import TLS
 import XCTest
 
@@ -22,6 +25,7 @@ final class Federation {
     /// The topology's policy.
     var policy: [String: Any] = ["silentAfterSeconds": 5]
     private(set) var ports: [String: Int] = [:]
+    private(set) var adminPorts: [String: Int] = [:]
     private var processes: [String: Process] = [:]
 
     var topologyPath: String { "\(directory)/topology.json" }
@@ -65,7 +69,9 @@ final class Federation {
         var entries: [[String: Any]] = []
         for node in nodes {
             if ports[node.id] == nil { ports[node.id] = try Federation.freePort() }
-            var entry: [String: Any] = ["id": node.id, "tier": node.tier, "region": node.region, "name": node.name, "url": url(node.id)]
+            if adminPorts[node.id] == nil { adminPorts[node.id] = try Federation.freePort() }
+            var entry: [String: Any] = ["id": node.id, "tier": node.tier, "region": node.region, "name": node.name, "url": url(node.id),
+                                        "adminPort": adminPorts[node.id]!]
             if let parent = node.parent { entry["parent"] = parent }
             entries.append(entry)
         }
@@ -132,6 +138,16 @@ final class Federation {
         let stdout: String
         let stderr: String
 
+        /// For `syncnode status`: 0 (all well) or 2 (needs attention) are both answers; 1 is a failure.
+        @discardableResult
+        func checkAnswered(file: StaticString = #filePath, line: UInt = #line) throws -> RunResult {
+            guard status == 0 || status == 2 else {
+                XCTFail("syncnode status exited \(status): \(stderr)", file: file, line: line)
+                throw NSError(domain: "syncnode", code: Int(status))
+            }
+            return self
+        }
+
         @discardableResult
         func check(file: StaticString = #filePath, line: UInt = #line) throws -> RunResult {
             guard status == 0 else {
@@ -159,8 +175,9 @@ final class Federation {
     }
 
     /// `syncnode status --json` of `id`, parsed.
-    func status(_ id: String) throws -> [String: Any] {
-        let result = try run(["status", "--topology", topologyPath, "--node", id, "--data", data(id), "--certs", certs(id), "--json"])
+    func status(_ id: String, tree: Bool = false) throws -> [String: Any] {
+        let result = try run(["status", "--topology", topologyPath, "--node", id, "--data", data(id), "--certs", certs(id), "--json"]
+                             + (tree ? ["--tree"] : []))
         guard let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else {
             throw NSError(domain: "status", code: 1, userInfo: [NSLocalizedDescriptionKey: result.stderr])
         }
@@ -188,6 +205,23 @@ final class Federation {
     @discardableResult
     func write(_ id: String, _ dataset: String, _ pairs: [String]) throws -> RunResult {
         try run(["write", "--topology", topologyPath, "--node", id, "--data", data(id), "--certs", certs(id), "--dataset", dataset] + pairs)
+    }
+
+    /// GETs a page from `id`'s loopback admin listener (plain HTTP, as a browser would).
+    func admin(_ id: String, _ path: String, method: String = "GET") throws -> (status: Int, body: String) {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(adminPorts[id]!)\(path)")!)
+        request.httpMethod = method
+        request.timeoutInterval = 10
+        let done = DispatchSemaphore(value: 0)
+        let result = ResultBox()
+        URLSession.shared.dataTask(with: request) { data, response, error in
+            result.value = (response as? HTTPURLResponse).map { ($0.statusCode, String(decoding: data ?? Data(), as: UTF8.self)) }
+            result.error = error
+            done.signal()
+        }.resume()
+        done.wait()
+        if let error = result.error { throw error }
+        return result.value ?? (0, "")
     }
 
     /// Polls `condition` every 100 ms until it holds or `timeout` seconds pass.
@@ -232,4 +266,9 @@ final class PortSet: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         return ports.insert(port).inserted
     }
+}
+
+final class ResultBox: @unchecked Sendable {
+    var value: (Int, String)?
+    var error: (any Error)?
 }

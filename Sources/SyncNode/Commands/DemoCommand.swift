@@ -111,13 +111,23 @@ enum DemoCommand: Command {
             conflictShown = try demonstrateConflict(fleet: fleet, topology: topology, timeout: timeout, say: say)
         }
 
-        say.step("⑦ 联邦 the federation as the province sees it")
-        say.write(try FederationTree.render(topology: topology, stores: fleet.store))
+        say.step("⑦ 联邦 the federation as the province sees it (status reports travel up with the health exchange)")
         let root = topology.root
         let rootContext = try NodeContext(topology: topology, nodeID: root.id, dataDirectory: "\(dir)/data/\(root.id)",
                                           certificateDirectory: "\(dir)/certs/\(root.id)")
+        let everyone = Set(topology.descendants(of: root.id).map(\.id))
+        // Wait for fresh reports made after convergence (nothing left waiting anywhere).
+        _ = wait(30, fleet: fleet, say: say) {
+            let reports = (try? fleet.store(root.id).subtreeReports()) ?? [:]
+            return everyone.allSatisfy { (reports[$0]?.ageSeconds ?? .max) < 3 && reports[$0]?.outbox == 0 }
+        }
+        let rootStatus = try NodeStatus.collect(context: rootContext, store: fleet.store(root.id))
+        say.write(FederationTreeStatus.collect(context: rootContext, own: rootStatus, reports: try fleet.store(root.id).subtreeReports()).rendered())
         say.line("")
-        say.write(try NodeStatus.collect(context: rootContext, store: fleet.store(root.id)).rendered())
+        say.write(rootStatus.rendered())
+        if let port = root.adminPort {
+            say.line("\n  dashboard 仪表盘: http://127.0.0.1:\(port)/   (metrics: http://127.0.0.1:\(port)/metrics)")
+        }
         say.line("")
         say.line("Try next (in another terminal, with --keep-running):")
         let exe = CommandLine.arguments[0]

@@ -105,5 +105,18 @@ enum Schema {
             ) WITHOUT ROWID;
             INSERT INTO outbox_state(peer, depth) SELECT peer, COUNT(*) FROM outbox GROUP BY peer;
             """),
+        Migration(version: 4, name: "subtree reports", sql: """
+            -- Status summaries of the nodes below this one, as the children report them
+            -- with each health exchange (a child sends its own and its subtree's). The
+            -- age is kept relative (seconds old when received, plus time since), so
+            -- nodes' clocks need not agree.
+            CREATE TABLE subtree_report (
+                node_id      TEXT PRIMARY KEY,
+                via          TEXT NOT NULL,     -- the child it came through
+                report       TEXT NOT NULL,     -- NodeSummary as JSON
+                age_seconds  INTEGER NOT NULL,  -- how old the report was when received
+                received_at  INTEGER NOT NULL   -- ms, local clock
+            ) WITHOUT ROWID;
+            """),
     ]
 }

@@ -11,11 +11,14 @@ public struct HealthMessage: Codable, Sendable, Equatable {
     public var time: Int64
     /// The sender's syncnode version.
     public var version: String
+    /// From a child: its own status summary first, then those of the nodes below it.
+    public var reports: [NodeSummary]?
 
-    public init(node: String, time: Int64 = Timestamp.millis(), version: String = SyncNodeVersion.current) {
+    public init(node: String, time: Int64 = Timestamp.millis(), version: String = SyncNodeVersion.current, reports: [NodeSummary]? = nil) {
         self.node = node
         self.time = time
         self.version = version
+        self.reports = reports
     }
 }
 
@@ -36,6 +39,10 @@ enum HealthEndpoint {
                 throw RequestError(400, "the body names node '\(message.node)' but the certificate is node '\(request.peer.id)'")
             }
             try store.recordHeard(from: request.peer.id, certificateNotAfter: request.peerCertificateNotAfter)
+            // Keep only reports about the caller and the nodes below it.
+            let below = Set([request.peer.id] + context.topology.descendants(of: request.peer.id).map(\.id))
+            let reports = (message.reports ?? []).filter { below.contains($0.id) }
+            if !reports.isEmpty { try store.storeReports(reports, via: request.peer.id) }
             return try .json(HealthMessage(node: context.node.id))
         }
     }

@@ -41,8 +41,12 @@ public final class ParentLink: @unchecked Sendable {
     /// Starts the three loops.
     public func start() {
         spawn("health") { [self] client in
-            _ = try client.post("/v1/health", HealthMessage(node: context.node.id), as: HealthMessage.self, timeout: 10)
-            try store.recordHeard(from: parent.id)
+            // Report this node's status and its subtree's with every exchange.
+            let own = try NodeStatus.collect(context: context, store: store).summary
+            let below = try store.subtreeReports().values.sorted { $0.id < $1.id }
+            let message = HealthMessage(node: context.node.id, reports: [own] + below)
+            _ = try client.post("/v1/health", message, as: HealthMessage.self, timeout: 10)
+            try store.recordHeard(from: parent.id, certificateNotAfter: client.peerCertificateNotAfter)
             return interval
         }
         let prefetch = Locked<PrefetchedBatch?>(nil)
@@ -93,6 +97,8 @@ public final class ParentLink: @unchecked Sendable {
         }
         let answer = try JSON.decode(PushResponse.self, from: try client.postRaw("/v1/push", batch.body, timeout: 60))
         try replica.acknowledge(peer: parent.id, upTo: answer.received, cursor: "pushed")
+        replica.metrics.changesSent.increment(parent.id, by: batch.count)
+        replica.metrics.batches.increment("\(parent.id)|push_out")
         log.debug("pushed", ["parent": parent.id, "last": last, "received": answer.received])
         if answer.received >= last { prefetched = next }
         return 0
@@ -117,6 +123,8 @@ public final class ParentLink: @unchecked Sendable {
         pullResync.value = nil
         if !batch.entries.isEmpty, let last = batch.fields["last"] {
             let stats = try replica.apply(batch.entries, from: parent.id, cursor: ("pulled", last))
+            replica.metrics.changesReceived.increment(parent.id, by: batch.entries.count)
+            replica.metrics.batches.increment("\(parent.id)|pull_in")
             log.debug("pulled", ["parent": parent.id, "changes": batch.entries.count, "applied": stats.applied])
         }
         return 0
@@ -147,6 +155,7 @@ public final class ParentLink: @unchecked Sendable {
                 if isStopped { break }
                 let message = "\(error)"
                 try? store.recordError(with: parent.id, message)
+                replica.metrics.errors.increment(parent.id)
                 delay = backoff.next()
                 if healthy {
                     log.warning("parent_unreachable", ["parent": parent.id, "loop": name, "error": message,
@@ -191,9 +200,9 @@ public struct Backoff: Sendable {
 /// A batch read ahead on another thread.
 final class PrefetchedBatch: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
-    private var result: Result<(body: [UInt8], last: Int64?), any Error> = .success(([], nil))
+    private var result: Result<(body: [UInt8], last: Int64?, count: Int), any Error> = .success(([], nil, 0))
 
-    init(_ read: @escaping @Sendable () throws -> (body: [UInt8], last: Int64?)) {
+    init(_ read: @escaping @Sendable () throws -> (body: [UInt8], last: Int64?, count: Int)) {
         DispatchQueue.global().async { [self] in
             result = Result { try read() }
             done.signal()
@@ -201,7 +210,7 @@ final class PrefetchedBatch: @unchecked Sendable {
     }
 
     /// Waits for the read and returns it.
-    func take() throws -> (body: [UInt8], last: Int64?) {
+    func take() throws -> (body: [UInt8], last: Int64?, count: Int) {
         done.wait()
         return try result.get()
     }

@@ -20,6 +20,9 @@ public final class PeerClient {
         client = HTTPSClient(baseURL: peer.url, configuration: configuration)
     }
 
+    /// The expiry of the neighbour's certificate, as last seen.
+    public var peerCertificateNotAfter: Date? { client.peerCertificateNotAfter }
+
     /// POSTs `body` as JSON and decodes the JSON answer.
     /// - Throws: `PeerError` with the HTTP status and the peer's reason, or the transport failure.
     public func post<Body: Encodable, Answer: Decodable>(_ path: String, _ body: Body, as answer: Answer.Type,

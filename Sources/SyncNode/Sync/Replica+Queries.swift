@@ -87,8 +87,30 @@ extension Replica {
         }
     }
 
-    /// How many conflicts this node holds.
-    public func conflictCount() throws -> Int {
-        try store.read { try $0.first("SELECT COUNT(*) FROM conflict") { $0.int(0) } ?? 0 }
+    /// How many conflicts this node holds, and how many are addressed to it as the authority.
+    public func conflictCounts() throws -> (held: Int, addressedHere: Int) {
+        try store.read { db in
+            try db.first("SELECT COUNT(*), COALESCE(SUM(authority = ?), 0) FROM conflict", nodeID) { ($0.int(0), $0.int(1)) } ?? (0, 0)
+        }
+    }
+
+    /// When the oldest change still waiting for `peer` was logged (ms), nil when none waits.
+    public func oldestWaiting(for peer: String) throws -> Int64? {
+        try store.read { db in
+            try db.first("""
+                SELECT c.logged_at FROM outbox o JOIN change_log c ON c.seq = o.seq WHERE o.peer = ? ORDER BY o.seq LIMIT 1
+                """, peer) { $0.int64(0) }
+        }
+    }
+
+    /// Live records and the time of the last change, per dataset.
+    public func datasetStats() throws -> [String: (records: Int, lastUpdate: Int64)] {
+        try store.read { db in
+            var stats: [String: (records: Int, lastUpdate: Int64)] = [:]
+            try db.forEach("SELECT dataset, SUM(deleted = 0), MAX(updated_at) FROM record GROUP BY dataset") {
+                stats[$0.text(0)] = ($0.int(1), $0.int64(2))
+            }
+            return stats
+        }
     }
 }

@@ -22,8 +22,8 @@ public struct LogEntry: Sendable, Equatable {
 
     /// The batch body for `entries` and the seq of the last one (nil when empty).
     /// (Top-level extras are integers or strings.)
-    public static func batchJSONAndLast(_ entries: [LogEntry]) -> (body: [UInt8], last: Int64?) {
-        (batchJSON(entries), entries.last?.seq)
+    public static func batchJSONAndLast(_ entries: [LogEntry]) -> (body: [UInt8], last: Int64?, count: Int) {
+        (batchJSON(entries), entries.last?.seq, entries.count)
     }
 
     /// `{"changes":[{"seq":N,"change":{...}},...]<extra>}`: the body of a push or a pull answer.
@@ -66,6 +66,8 @@ public final class Replica: @unchecked Sendable {
     public let routing: Routing
     /// Bumped after every commit that adds changes.
     public let signal: ChangeSignal
+    /// Counters for the node's metrics.
+    public let metrics = Metrics()
     private var clock: HybridClock
     private let clockLock = NSLock()
     /// Outbox entries added per neighbour by the transaction in progress (store queue only).

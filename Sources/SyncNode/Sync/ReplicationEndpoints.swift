@@ -51,6 +51,8 @@ enum ReplicationEndpoints {
             if !fresh.isEmpty {
                 do {
                     try replica.apply(fresh, from: peer.id, cursor: ("received", highest))
+                    replica.metrics.changesReceived.increment(peer.id, by: fresh.count)
+                    replica.metrics.batches.increment("\(peer.id)|push_in")
                 } catch let error as ReplicationError {
                     throw RequestError(422, "batch refused, nothing applied: \(error.message)")
                 }
@@ -70,7 +72,7 @@ enum ReplicationEndpoints {
             let limit = min(maxBatch, max(1, Int(query["limit"] ?? "") ?? 1000))
             let wait = min(maxWait, max(0, Double(query["wait"] ?? "") ?? 0))
             // The child asks after `after`: it holds everything up to it durably.
-            try replica.acknowledge(peer: peer.id, upTo: after)
+            try replica.acknowledge(peer: peer.id, upTo: after, cursor: "delivered")
             // A child whose outbox overflowed gets everything it is entitled to, page by
             // page, before its outbox again; it confirms the last page with resync=complete.
             if try replica.resyncOwed(to: peer.id) {
@@ -87,6 +89,10 @@ enum ReplicationEndpoints {
                 let seen = replica.signal.current
                 let entries = try replica.outbox(for: peer.id, after: after, limit: limit)
                 if !entries.isEmpty || Date() >= deadline || isStopping() {
+                    if !entries.isEmpty {
+                        replica.metrics.changesSent.increment(peer.id, by: entries.count)
+                        replica.metrics.batches.increment("\(peer.id)|pull_out")
+                    }
                     let body = LogEntry.batchJSON(entries, extra: [("last", .int(entries.last?.seq ?? after))])
                     return HTTPResponse(status: 200, contentType: "application/json", body: body)
                 }

@@ -1,0 +1,83 @@
+import Foundation
+import TLS
+
+/// Accepts TCP connections on its own thread and serves each on a thread of
+/// its own (blocking socket and OpenSSL calls stay off Swift's cooperative
+/// pool), up to a limit; stops gracefully.
+final class Listener: @unchecked Sendable {
+    private let socket: TCPListener
+    private let name: String
+    private let log: Log
+    private let maxConnections: Int
+    private let handle: @Sendable (TCPSocket) -> Void
+    private let lock = NSLock()
+    private var active = 0
+    private var stopping = false
+    private let finished = DispatchGroup()
+
+    /// - Parameter handle: serves one connection; runs on the connection's thread.
+    init(host: String, port: Int, name: String, log: Log, maxConnections: Int, handle: @escaping @Sendable (TCPSocket) -> Void) throws {
+        socket = try TCPListener(host: host, port: port)
+        self.name = name
+        self.log = log
+        self.maxConnections = maxConnections
+        self.handle = handle
+    }
+
+    /// The bound port.
+    var port: Int { socket.port }
+
+    /// Whether `stop` has been called.
+    var isStopping: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return stopping
+    }
+
+    func start() {
+        finished.enter()
+        let thread = Thread { [self] in
+            acceptLoop()
+            finished.leave()
+        }
+        thread.name = "syncnode-\(name)-accept"
+        thread.start()
+    }
+
+    /// Stops accepting and waits up to `grace` seconds for connections to finish.
+    func stop(grace: Double) {
+        lock.lock(); stopping = true; lock.unlock()
+        if finished.wait(timeout: .now() + grace) == .timedOut {
+            log.warning("shutdown_timeout", ["listener": name, "reason": "requests still running after \(grace)s"])
+        }
+        socket.close()
+    }
+
+    private func acceptLoop() {
+        while !isStopping {
+            let client: TCPSocket?
+            do { client = try socket.accept(timeoutMilliseconds: 200) } catch {
+                log.error("accept_failed", ["listener": name, "error": "\(error)"])
+                Thread.sleep(forTimeInterval: 0.2)
+                continue
+            }
+            guard let client else { continue }
+            lock.lock()
+            let admitted = !stopping && active < maxConnections
+            if admitted { active += 1 }
+            lock.unlock()
+            guard admitted else {
+                log.warning("connection_rejected", ["listener": name, "peer": client.peer, "reason": "too many connections"])
+                client.close()
+                continue
+            }
+            finished.enter()
+            let thread = Thread { [self] in
+                handle(client)
+                lock.lock(); active -= 1; lock.unlock()
+                finished.leave()
+            }
+            thread.name = "syncnode-\(name)-conn"
+            thread.start()
+        }
+    }
+}

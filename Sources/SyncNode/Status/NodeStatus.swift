@@ -1,0 +1,177 @@
+import Foundation
+import SyncCore
+import TLS
+
+/// A node's status as `syncnode status --json` prints it and the dashboard shows it.
+public struct NodeStatus: Codable, Sendable {
+    public struct NodeInfo: Codable, Sendable {
+        public var id: String
+        public var name: String
+        public var tier: String
+        public var region: String
+        public var federation: String
+        public var url: String
+    }
+
+    public struct CertificateInfo: Codable, Sendable {
+        public var notAfter: String
+        public var daysLeft: Int
+        public var warning: String?
+
+        init(notAfter: Date, now: Date, whose: String) {
+            self.notAfter = Timestamp.iso(notAfter)
+            daysLeft = Int(notAfter.timeIntervalSince(now) / 86_400)
+            warning = daysLeft < 0 ? "\(whose) certificate has expired: issue a new one (syncnode cert issue)"
+                : daysLeft < 30 ? "\(whose) certificate expires in \(daysLeft) days: issue a new one (syncnode cert issue)" : nil
+        }
+    }
+
+    public struct Peer: Codable, Sendable {
+        public var id: String
+        public var name: String
+        /// "parent" or "child".
+        public var role: String
+        /// What flows on the link, from this node's side.
+        public var direction: String
+        public var state: PeerState
+        public var lastHeard: String?
+        public var lastHeardSecondsAgo: Int?
+        public var lastError: String?
+        public var lastErrorAt: String?
+        public var consecutiveFailures: Int
+        /// True while this node retries a failing link (with backoff).
+        public var retrying: Bool
+        /// Replication cursors with this neighbour: pushed, pulled (child side), received, delivered (parent side).
+        public var cursors: [String: Int64]
+        /// Lag in changes: changes waiting to be sent to it.
+        public var outbox: Int
+        /// Lag in seconds: how long the oldest waiting change has waited.
+        public var lagSeconds: Int
+        public var resyncOwed: Bool
+        public var certificate: CertificateInfo?
+    }
+
+    public struct Dataset: Codable, Sendable {
+        public var id: String
+        public var name: String
+        public var sourceNode: String
+        public var records: Int
+        public var lastUpdate: String?
+    }
+
+    public var node: NodeInfo
+    public var generatedAt: String
+    public var schemaVersion: Int
+    public var certificate: CertificateInfo?
+    public var peers: [Peer]
+    public var datasets: [Dataset]
+    /// Conflicts held here (non-authority writes), see `syncnode conflicts`.
+    public var conflicts: Int
+    /// Of those, the ones addressed to this node as the authority: its to answer.
+    public var conflictsForThisNode: Int
+    /// What needs an operator's attention; empty when all is well.
+    public var attention: [String]
+
+    /// "ok" or "attention".
+    public var state: String { attention.isEmpty ? "ok" : "attention" }
+
+    /// Gathers the status from the node's store and certificate files.
+    public static func collect(context: NodeContext, store: Store, now: Date = Date()) throws -> NodeStatus {
+        let policy = context.topology.policy
+        let health = try store.peerHealth()
+        let replica = try Replica(context: context, store: store)
+        let cursors = try replica.cursors()
+        let outboxes = try replica.outboxStates()
+        var attention: [String] = []
+        let certificate = (try? Certificate(pemFile: context.certificateFile)).map {
+            CertificateInfo(notAfter: $0.notAfter, now: now, whose: "this node's")
+        }
+        if certificate == nil { attention.append("this node's certificate \(context.certificateFile) cannot be read") }
+        if let warning = certificate?.warning { attention.append(warning) }
+
+        let neighbours = (context.parent.map { [($0, "parent")] } ?? []) + context.children.map { ($0, "child") }
+        var peers: [Peer] = []
+        for (entry, role) in neighbours {
+            let h = health[entry.id]
+            let heardAgo = h?.lastHeardAt.map { max(0, Int(now.timeIntervalSince($0))) }
+            let failing = (h?.consecutiveFailures ?? 0) > 0 && (h?.lastErrorAt ?? .distantPast) >= (h?.lastHeardAt ?? .distantPast)
+            let waiting = outboxes[entry.id]?.depth ?? 0
+            let oldest = try replica.oldestWaiting(for: entry.id).map { max(0, Int(now.timeIntervalSince(Timestamp.date(millis: $0)))) }
+            let resync = outboxes[entry.id]?.resyncOwed ?? false
+            let state = PeerState.assess(lastHeardSecondsAgo: heardAgo, failingSinceHeard: failing, waiting: waiting,
+                                         oldestWaitingSeconds: oldest, resyncOwed: resync, policy: policy)
+            let cert = h?.certificateNotAfter.map { CertificateInfo(notAfter: $0, now: now, whose: "\(entry.id)'s") }
+            if state != .ok { attention.append("\(role) \(entry.id) is \(state.rawValue)" + (h?.lastError.map { ": \($0)" } ?? "")) }
+            if let warning = cert?.warning { attention.append(warning) }
+            peers.append(Peer(id: entry.id, name: entry.name, role: role,
+                              direction: role == "parent" ? "this node pushes up and pulls down" : "this node serves its pushes and pulls",
+                              state: state, lastHeard: h?.lastHeardAt.map(Timestamp.iso), lastHeardSecondsAgo: heardAgo,
+                              lastError: h?.lastError, lastErrorAt: h?.lastErrorAt.map(Timestamp.iso),
+                              consecutiveFailures: h?.consecutiveFailures ?? 0, retrying: failing && role == "parent",
+                              cursors: cursors[entry.id] ?? [:], outbox: waiting, lagSeconds: oldest ?? 0, resyncOwed: resync,
+                              certificate: cert))
+        }
+        let stats = try replica.datasetStats()
+        let datasets = context.topology.datasets.map {
+            Dataset(id: $0.id, name: $0.name, sourceNode: $0.sourceNode, records: stats[$0.id]?.records ?? 0,
+                    lastUpdate: stats[$0.id].map { Timestamp.iso(Timestamp.date(millis: $0.lastUpdate)) })
+        }
+        let conflicts = try replica.conflictCounts()
+        if conflicts.addressedHere > 0 {
+            attention.append("\(conflicts.addressedHere) conflict(s) addressed to this node as the authority (syncnode conflicts)")
+        }
+        let n = context.node
+        return NodeStatus(node: NodeInfo(id: n.id, name: n.name, tier: n.tier.rawValue, region: n.region.code,
+                                         federation: context.topology.federation, url: n.url),
+                          generatedAt: Timestamp.iso(now), schemaVersion: try store.schemaVersion(), certificate: certificate,
+                          peers: peers, datasets: datasets, conflicts: conflicts.held, conflictsForThisNode: conflicts.addressedHere,
+                          attention: attention)
+    }
+
+    /// The human table.
+    func rendered(now: Date = Date()) -> String {
+        var text = "node \(node.id) (\(node.name), \(node.tier) \(node.region)) in federation \(node.federation): \(state)\n"
+        text += "  url          \(node.url)\n  schema       v\(schemaVersion)\n"
+        if let c = certificate {
+            text += "  certificate  expires \(c.notAfter.prefix(10)) (\(c.daysLeft) days)\(c.warning.map { "  ⚠ \($0)" } ?? "")\n"
+        }
+        text += "\n"
+        if !peers.isEmpty {
+            var table = Table(["NEIGHBOUR", "ROLE", "NAME", "STATE", "LAST HEARD", "LAG", "CURSORS", "LAST ERROR"])
+            for p in peers {
+                let heard = p.lastHeardSecondsAgo.map { Timestamp.ago(now.addingTimeInterval(-Double($0)), now: now) } ?? "never"
+                var error = "—"
+                if let e = p.lastError, let at = p.lastErrorAt {
+                    error = "\(at.prefix(19).replacingOccurrences(of: "T", with: " ")) \(e.prefix(70))"
+                }
+                let cursors = p.cursors.keys.sorted().map { "\($0)=\(p.cursors[$0]!)" }.joined(separator: " ")
+                let state = p.state.rawValue + (p.retrying ? " (retrying, \(p.consecutiveFailures) failures)" : "")
+                table.add([p.id, p.role, p.name, state, heard, "\(p.outbox) changes, \(p.lagSeconds)s",
+                           cursors.isEmpty ? "—" : cursors, error])
+            }
+            text += table.render()
+        } else {
+            text += "no neighbours\n"
+        }
+        if !datasets.isEmpty {
+            var d = Table(["DATASET", "NAME", "SOURCE", "RECORDS", "LAST UPDATE"])
+            for ds in datasets {
+                d.add([ds.id, ds.name, ds.sourceNode, String(ds.records), ds.lastUpdate.map { String($0.prefix(19)).replacingOccurrences(of: "T", with: " ") } ?? "—"])
+            }
+            text += "\n" + d.render()
+        }
+        text += "\nconflicts: \(conflicts) held here, \(conflictsForThisNode) addressed to this node\(conflicts > 0 ? " (syncnode conflicts)" : "")\n"
+        if !attention.isEmpty {
+            text += "\nneeds attention:\n" + attention.map { "  ⚠ \($0)\n" }.joined()
+        }
+        return text
+    }
+
+    /// This node's line in its ancestors' tree views.
+    public var summary: NodeSummary {
+        NodeSummary(id: node.id, name: node.name, tier: node.tier, region: node.region, state: state, problems: attention,
+                    outbox: peers.reduce(0) { $0 + $1.outbox }, lagSeconds: peers.map(\.lagSeconds).max() ?? 0,
+                    conflicts: conflicts, records: datasets.reduce(0) { $0 + $1.records },
+                    certificateDaysLeft: certificate?.daysLeft, ageSeconds: 0)
+    }
+}
