@@ -22,7 +22,8 @@ final class DemoTests: XCTestCase {
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Federation.binary)
-        process.arguments = ["demo", "--topology", path, "--dir", "\(dir)/demo", "--timeout", "180"]
+        let catalog = source.deletingPathExtension().path + ".catalog.json"
+        process.arguments = ["demo", "--topology", path, "--catalog", catalog, "--dir", "\(dir)/demo", "--timeout", "180"]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -34,6 +35,7 @@ final class DemoTests: XCTestCase {
         XCTAssertTrue(output.contains("✓ every node holds exactly what routing says it must"), output)
         XCTAssertTrue(output.contains("✓ the conflict reached the authority sz-pingshan"), output)
         XCTAssertTrue(output.contains("demo complete"), output)
+        XCTAssertTrue(output.contains("✓ every node lists all 6 entries"), output)
         XCTAssertFalse(output.contains("✗"), output)
         // Spot checks against the routing rules, read from the final count table.
         let table = output.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }

@@ -7,7 +7,9 @@ public enum CLI {
     static let commands: [CommandSpec] = [
         CommandSpec(ServeCommand.self), CommandSpec(StatusCommand.self), CommandSpec(CertCACommand.self),
         CommandSpec(CertIssueCommand.self), CommandSpec(WriteCommand.self), CommandSpec(RecordsCommand.self),
-        CommandSpec(ConflictsCommand.self), CommandSpec(DemoCommand.self),
+        CommandSpec(ConflictsCommand.self), CommandSpec(CatalogPublishCommand.self), CommandSpec(CatalogWithdrawCommand.self),
+        CommandSpec(CatalogListCommand.self), CommandSpec(CatalogShowCommand.self), CommandSpec(CatalogDCATCommand.self),
+        CommandSpec(DemoCommand.self),
     ]
 
     static var overview: String {

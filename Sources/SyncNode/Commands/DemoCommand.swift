@@ -19,6 +19,7 @@ enum DemoCommand: Command {
         """
     static let flags = [
         Flag("topology", value: "FILE", help: "the topology to run (default: Topology/guangdong-demo.json)"),
+        Flag("catalog", value: "FILE", help: "catalog entries to publish (default: the topology's name with .catalog.json)"),
         Flag("dir", value: "DIR", help: "where certificates, data and logs go (default: demo)"),
         Flag("keep-running", help: "leave the federation up until Ctrl-C"),
         Flag("timeout", value: "SECONDS", help: "how long to wait for each step (default: 120)"),
@@ -64,11 +65,28 @@ enum DemoCommand: Command {
 
         var converged = true
         var conflictShown = true
-        let plans = DemoData.plans.filter { topology.dataset($0.dataset) != nil }
-        if !plans.isEmpty {
-            say.step("④ 数据 loading sample records at their source nodes (数源部门)")
+        let catalogPath = arguments.value("catalog") ?? topologyPath.replacingOccurrences(of: ".json", with: ".catalog.json")
+        let entries = FileManager.default.fileExists(atPath: catalogPath)
+            ? try JSON.decode([CatalogEntry].self, from: Data(contentsOf: URL(fileURLWithPath: catalogPath))) : []
+        if !entries.isEmpty {
+            say.step("④ 目录 each source publishes its catalog entries (资源目录); the merged catalog reaches every node (目录全局化)")
+            for entry in entries {
+                let published = try fleet.replica(entry.sourceNode).publish(entry)
+                say.line("  \(topology.node(entry.sourceNode)?.name ?? entry.sourceNode) publishes \(published.id) \(published.name) v\(published.version)")
+            }
+            let catalogued = wait(timeout, fleet: fleet, say: say) {
+                topology.nodes.allSatisfy { node in (try? fleet.replica(node.id).catalogEntries().count) == entries.count }
+            }
+            say.line(catalogued ? "  ✓ every node lists all \(entries.count) entries (syncnode catalog list)" : "  ✗ the catalog did not reach every node")
+            converged = catalogued
+        }
+        let definitions = Dictionary(entries.map { ($0.id, $0.definition) }, uniquingKeysWith: { a, _ in a })
+            .merging(topology.datasets.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let plans = DemoData.plans.filter { definitions[$0.dataset] != nil }
+        if !plans.isEmpty && converged {
+            say.step("⑤ 数据 loading sample records at their source nodes (数源部门)")
             for plan in plans {
-                let dataset = topology.dataset(plan.dataset)!
+                let dataset = definitions[plan.dataset]!
                 let source = topology.node(dataset.sourceNode)!
                 let rows = DemoData.rows(plan)
                 let start = Date()
@@ -80,8 +98,8 @@ enum DemoCommand: Command {
                                 dataset.id, dataset.name, dataset.shareType.rawValue, Date().timeIntervalSince(start)))
             }
 
-            say.step("⑤ 归集与回流 aggregation up, backflow down by region, vertical backflow")
-            let expected = expectedCounts(topology: topology, plans: plans)
+            say.step("⑥ 归集与回流 aggregation up, backflow down by region, vertical backflow")
+            let expected = expectedCounts(topology: topology, definitions: definitions, plans: plans)
             let totalCopies = expected.values.reduce(0) { $0 + $1.values.reduce(0, +) }
             var lastReport = Date.distantPast
             converged = wait(timeout, fleet: fleet, say: say) {
@@ -107,11 +125,12 @@ enum DemoCommand: Command {
                   condition (有条件共享): it goes up, and comes back down only under a grant.
                 """)
 
-            say.step("⑥ 一数一源 a non-authority edit becomes a conflict, never an overwrite")
-            conflictShown = try demonstrateConflict(fleet: fleet, topology: topology, timeout: timeout, say: say)
+            say.step("⑦ 一数一源 a non-authority edit becomes a conflict, never an overwrite")
+            conflictShown = try demonstrateConflict(fleet: fleet, topology: topology, dataset: definitions["ps-enterprise"],
+                                                    timeout: timeout, say: say)
         }
 
-        say.step("⑦ 联邦 the federation as the province sees it (status reports travel up with the health exchange)")
+        say.step("⑧ 联邦 the federation as the province sees it (status reports travel up with the health exchange)")
         let root = topology.root
         let rootContext = try NodeContext(topology: topology, nodeID: root.id, dataDirectory: "\(dir)/data/\(root.id)",
                                           certificateDirectory: "\(dir)/certs/\(root.id)")
@@ -141,7 +160,7 @@ enum DemoCommand: Command {
             say.line("\nThe federation is running. Press Ctrl-C to stop every node.")
             _ = waitForTerminationSignal()
         }
-        say.step("⑧ 停止 stopping every node")
+        say.step("⑨ 停止 stopping every node")
         fleet.stopAll()
         let ok = connected && converged && conflictShown
         say.line(ok ? "demo complete: \(topology.nodes.count) nodes connected, every copy where routing puts it, conflicts kept"
@@ -168,12 +187,12 @@ enum DemoCommand: Command {
     }
 
     /// Records of each dataset each node must hold once converged: what routing says, record by record.
-    static func expectedCounts(topology: Topology, plans: [DemoData.Plan]) -> [String: [String: Int]] {
+    static func expectedCounts(topology: Topology, definitions: [String: DatasetDefinition], plans: [DemoData.Plan]) -> [String: [String: Int]] {
         let routing = Routing(topology: topology)
         var expected: [String: [String: Int]] = [:]
         for node in topology.nodes { expected[node.id] = [:] }
         for plan in plans {
-            let dataset = topology.dataset(plan.dataset)!
+            let dataset = definitions[plan.dataset]!
             for (i, code) in plan.regions.enumerated() {
                 let count = plan.count / plan.regions.count + (i < plan.count % plan.regions.count ? 1 : 0)
                 for holder in routing.holders(dataset: dataset, region: try! RegionCode(code)) {
@@ -203,8 +222,8 @@ enum DemoCommand: Command {
     }
 
     /// The city edits a district's enterprise name: the district's value stands, both sides see the conflict.
-    static func demonstrateConflict(fleet: Fleet, topology: Topology, timeout: Double, say: Narrator) throws -> Bool {
-        guard let dataset = topology.dataset("ps-enterprise"), let editor = topology.parent(of: dataset.sourceNode),
+    static func demonstrateConflict(fleet: Fleet, topology: Topology, dataset: DatasetDefinition?, timeout: Double, say: Narrator) throws -> Bool {
+        guard let dataset, let editor = topology.parent(of: dataset.sourceNode),
               let plan = DemoData.plans.first(where: { $0.dataset == dataset.id }) else { return true }
         let record = DemoData.rows(plan)[0]
         let key = record[dataset.keyItem]!.description

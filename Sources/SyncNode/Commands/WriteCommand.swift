@@ -29,9 +29,9 @@ enum WriteCommand: Command {
             Output.line("deleted \(datasetID)/\(key) at \(context.node.id)")
             return 0
         }
-        guard let dataset = context.topology.dataset(datasetID) else {
-            throw SyncNodeError("write to '\(datasetID)'", "no such dataset",
-                                hint: "datasets are: \(context.topology.datasets.map(\.id).joined(separator: ", "))")
+        guard let dataset = try replica.datasets().first(where: { $0.definition.id == datasetID })?.definition else {
+            throw SyncNodeError("write to '\(datasetID)'", "no such dataset: it has no published catalog entry at \(context.node.id)",
+                                hint: "datasets are: \(try replica.datasets().map(\.definition.id).joined(separator: ", "))")
         }
         if let file = arguments.value("jsonl") {
             let rows = try readJSONLines(file)

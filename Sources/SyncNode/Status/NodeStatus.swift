@@ -57,6 +57,8 @@ public struct NodeStatus: Codable, Sendable {
         public var sourceNode: String
         public var records: Int
         public var lastUpdate: String?
+        /// True when the dataset has been withdrawn (下架): copies are kept, records no longer flow.
+        public var withdrawn: Bool
     }
 
     public var node: NodeInfo
@@ -112,9 +114,10 @@ public struct NodeStatus: Codable, Sendable {
                               certificate: cert))
         }
         let stats = try replica.datasetStats()
-        let datasets = context.topology.datasets.map {
-            Dataset(id: $0.id, name: $0.name, sourceNode: $0.sourceNode, records: stats[$0.id]?.records ?? 0,
-                    lastUpdate: stats[$0.id].map { Timestamp.iso(Timestamp.date(millis: $0.lastUpdate)) })
+        let datasets = try replica.datasets().map { known in
+            let d = known.definition
+            return Dataset(id: d.id, name: d.name, sourceNode: d.sourceNode, records: stats[d.id]?.records ?? 0,
+                           lastUpdate: stats[d.id].map { Timestamp.iso(Timestamp.date(millis: $0.lastUpdate)) }, withdrawn: known.withdrawn)
         }
         let conflicts = try replica.conflictCounts()
         if conflicts.addressedHere > 0 {
@@ -156,7 +159,7 @@ public struct NodeStatus: Codable, Sendable {
         if !datasets.isEmpty {
             var d = Table(["DATASET", "NAME", "SOURCE", "RECORDS", "LAST UPDATE"])
             for ds in datasets {
-                d.add([ds.id, ds.name, ds.sourceNode, String(ds.records), ds.lastUpdate.map { String($0.prefix(19)).replacingOccurrences(of: "T", with: " ") } ?? "—"])
+                d.add([ds.id + (ds.withdrawn ? " (withdrawn 下架)" : ""), ds.name, ds.sourceNode, String(ds.records), ds.lastUpdate.map { String($0.prefix(19)).replacingOccurrences(of: "T", with: " ") } ?? "—"])
             }
             text += "\n" + d.render()
         }

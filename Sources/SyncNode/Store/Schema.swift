@@ -118,5 +118,19 @@ enum Schema {
                 received_at  INTEGER NOT NULL   -- ms, local clock
             ) WITHOUT ROWID;
             """),
+        Migration(version: 5, name: "resource catalog", sql: """
+            -- The federated resource catalog (资源目录): every entry published anywhere
+            -- in the federation, metadata only. Only an entry's source node may publish
+            -- or change it; the newest stamp wins (its version rises with each change).
+            CREATE TABLE catalog_entry (
+                id           TEXT PRIMARY KEY,
+                version      INTEGER NOT NULL,
+                source_node  TEXT NOT NULL,
+                status       TEXT NOT NULL,     -- draft, published, withdrawn
+                body         TEXT NOT NULL,     -- the entry as JSON
+                stamp_hlc    INTEGER NOT NULL,
+                updated_at   INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            """),
     ]
 }

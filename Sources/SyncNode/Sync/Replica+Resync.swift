@@ -52,8 +52,20 @@ extension Replica {
         var entries: [LogEntry] = []
         var scanned = 0
         var last: ResyncPosition?
-        let datasets = topology.datasets.sorted { $0.id < $1.id }.filter { position == nil || $0.id >= position!.dataset }
+        let datasets = try self.datasets().map(\.definition).filter { position == nil || $0.id >= position!.dataset }
         try store.read { db in
+            // The whole catalog first: every node holds every entry.
+            if position == nil || position!.dataset == CatalogEntry.catalogDataset {
+                try db.forEach("SELECT id, body, stamp_hlc, source_node FROM catalog_entry WHERE id > ? ORDER BY id LIMIT ?",
+                               [position?.key ?? "", limit]) { row in
+                    scanned += 1
+                    last = ResyncPosition(dataset: CatalogEntry.catalogDataset, region: "", key: row.text(0))
+                    let stamp = Stamp(hlc: row.int64(2), origin: row.text(3))
+                    let change = Change(dataset: CatalogEntry.catalogDataset, key: row.text(0), region: context.node.region,
+                                        items: ["entry": ItemWrite(value: .string(row.text(1)), stamp: stamp)], origin: nodeID)
+                    entries.append(LogEntry(seq: 0, body: change.jsonBytes))
+                }
+            }
             for dataset in datasets where scanned < limit {
                 let prefix: String
                 if isParent {

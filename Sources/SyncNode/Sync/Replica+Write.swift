@@ -24,9 +24,13 @@ extension Replica {
     /// any row is invalid, none (the error names the row).
     @discardableResult
     public func write(dataset id: String, rows: [[String: JSONValue]]) throws -> WriteOutcome {
-        guard let dataset = context.topology.dataset(id) else {
-            throw ReplicationError("unknown dataset '\(id)'; datasets are: \(context.topology.datasets.map(\.id).joined(separator: ", "))")
+        guard let known = try knownDataset(id) else {
+            throw ReplicationError("no published catalog entry for dataset '\(id)' at \(nodeID); datasets are: \(try datasets().map(\.definition.id).joined(separator: ", "))")
         }
+        guard !known.withdrawn else {
+            throw ReplicationError("dataset '\(id)' has been withdrawn (下架); its source must publish it again before new records are written")
+        }
+        let dataset = known.definition
         var prepared: [(key: String, region: RegionCode, values: [String: JSONValue])] = []
         var applied = Set<String>(), proposed = Set<String>()
         for (index, values) in rows.enumerated() {
@@ -80,7 +84,7 @@ extension Replica {
     /// Deletes a record at this node (a tombstone). Only the dataset's source
     /// may delete; from any other node the deletion is a conflict for the source.
     public func delete(dataset id: String, key: String) throws {
-        guard context.topology.dataset(id) != nil else { throw ReplicationError("unknown dataset '\(id)'") }
+        guard try knownDataset(id) != nil else { throw ReplicationError("no published catalog entry for dataset '\(id)'") }
         guard let state = try record(dataset: id, key: key) else {
             throw ReplicationError("dataset '\(id)' has no record '\(key)' at this node")
         }

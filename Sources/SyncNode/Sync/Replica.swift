@@ -106,8 +106,7 @@ public final class Replica: @unchecked Sendable {
     }
 
     private func apply(_ changes: [Incoming], from peer: String?, cursor: (name: String, value: Int64)?) throws -> ApplyStats {
-        for incoming in changes { try validate(incoming.change) }
-        return try transaction { Pending(changes: changes, from: peer, cursor: cursor) }
+        try transaction { Pending(changes: changes, from: peer, cursor: cursor) }
     }
 
     /// A change and, when it came from a peer, the JSON bytes it came as.
@@ -130,7 +129,6 @@ public final class Replica: @unchecked Sendable {
     func applyLocal(_ make: (() -> Int64) throws -> [Change]) throws -> ApplyStats {
         try transaction {
             let changes = try make { self.tick() }
-            for change in changes { try validate(change) }
             return Pending(changes: changes.map { Incoming(change: $0, raw: nil) }, from: nil)
         }
     }
@@ -144,9 +142,20 @@ public final class Replica: @unchecked Sendable {
             let persisted = try db.first("SELECT value FROM node_meta WHERE key = 'hlc'") { Int64($0.text(0)) ?? 0 } ?? 0
             observe(persisted)
             let batch = try body()
+            // Validated inside the transaction against the catalog as it is now:
+            // a batch with one bad change applies nothing.
+            var known = try knownDatasets(db)
             for incoming in batch.changes {
                 stats.received += 1
-                try apply(incoming, from: batch.from, db: db, now: now, stats: &stats)
+                if incoming.change.dataset == CatalogEntry.catalogDataset {
+                    if try applyCatalog(incoming.change, from: batch.from, db: db, now: now) {
+                        stats.applied += 1
+                        known = try knownDatasets(db)
+                    }
+                    continue
+                }
+                let dataset = try validate(incoming.change, known: known)
+                try apply(incoming, dataset: dataset, from: batch.from, db: db, now: now, stats: &stats)
             }
             if let cursor = batch.cursor, let peer = batch.from {
                 try setCursor(db, peer: peer, name: cursor.name, value: cursor.value, now: now)
@@ -162,19 +171,22 @@ public final class Replica: @unchecked Sendable {
         return stats
     }
 
-    private func validate(_ change: Change) throws {
-        guard let dataset = context.topology.dataset(change.dataset) else {
-            throw ReplicationError("unknown dataset '\(change.dataset)' (record \(change.key)); it has no definition in this federation")
+    private func validate(_ change: Change, known: [String: KnownDataset]) throws -> KnownDataset {
+        guard let dataset = known[change.dataset] else {
+            throw ReplicationError("dataset '\(change.dataset)' (record \(change.key)) has no published catalog entry here; "
+                                   + "its source must publish it first (syncnode catalog publish)")
         }
-        for name in change.items.keys where dataset.item(name) == nil {
+        for name in change.items.keys where dataset.definition.item(name) == nil {
             throw ReplicationError("dataset '\(change.dataset)' has no data item '\(name)' (record \(change.key))")
         }
         if change.key.isEmpty { throw ReplicationError("a change of dataset '\(change.dataset)' has an empty key") }
+        return dataset
     }
 
-    private func apply(_ incoming: Incoming, from peer: String?, db: Database, now: Int64, stats: inout ApplyStats) throws {
+    private func apply(_ incoming: Incoming, dataset known: KnownDataset, from peer: String?, db: Database, now: Int64,
+                       stats: inout ApplyStats) throws {
         let change = incoming.change
-        let dataset = context.topology.dataset(change.dataset)!
+        let dataset = known.definition
         if let newest = change.newestStamp { observe(newest.hlc) }
         let (authoritative, proposals) = Merge.partition(change, dataset: dataset)
         // The bytes as received serve as log body, and as the state of a new record,
@@ -204,7 +216,9 @@ public final class Replica: @unchecked Sendable {
                 }
             }
             if changed {
-                let destinations = routing.destinations(dataset: dataset, region: authoritative.region, at: nodeID, from: peer)
+                // A withdrawn dataset's (下架) records stop flowing; the copies stay.
+                let destinations = known.withdrawn ? [] : routing.destinations(dataset: dataset, region: authoritative.region,
+                                                                                at: nodeID, from: peer)
                 try log(authoritative, raw: raw, from: peer, to: destinations, db: db, now: now)
                 stats.applied += 1
             }
@@ -227,7 +241,7 @@ public final class Replica: @unchecked Sendable {
         }
     }
 
-    private func log(_ change: Change, raw: String?, from peer: String?, to destinations: [String], db: Database, now: Int64) throws {
+    func log(_ change: Change, raw: String?, from peer: String?, to destinations: [String], db: Database, now: Int64) throws {
         try db.run("INSERT INTO change_log(dataset, from_peer, body, logged_at) VALUES (?, ?, ?, ?)",
                    change.dataset, peer, raw ?? String(decoding: change.jsonBytes, as: UTF8.self), now)
         let seq = db.lastInsertRowID

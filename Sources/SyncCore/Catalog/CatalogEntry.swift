@@ -1,0 +1,112 @@
+/// A resource catalog entry (资源目录条目): the description of one dataset with
+/// every field the regulations require. English field names; values may be Chinese.
+/// Enumerated fields are kept as text so that validation can name a bad value.
+public struct CatalogEntry: Codable, Sendable, Equatable {
+    public struct Classification: Codable, Sendable, Equatable {
+        /// 分类, e.g. "法人".
+        public var category: String
+        /// 分级, e.g. "一般" / "重要" / "核心" (general / important / core).
+        public var grade: String
+
+        public init(category: String, grade: String) {
+            self.category = category
+            self.grade = grade
+        }
+    }
+
+    public struct Contact: Codable, Sendable, Equatable {
+        public var name: String
+        public var phone: String
+
+        public init(name: String, phone: String) {
+            self.name = name
+            self.phone = phone
+        }
+    }
+
+    public var id: String
+    public var name: String
+    /// 摘要.
+    public var summary: String
+    /// 提供部门: the department that provides the data.
+    public var provider: String
+    /// The node of the source department (数源部门): the only node that may publish or change the entry.
+    public var sourceNode: String
+    /// 数据格式, e.g. "数据库表", "CSV".
+    public var format: String
+    /// 关联信息系统.
+    public var relatedSystem: String?
+    public var classification: Classification
+    /// unconditional | conditional | none (共享属性).
+    public var shareType: String
+    /// 共享条件: required when conditional.
+    public var shareConditions: String?
+    /// 不予共享的法律依据: required when none.
+    public var legalBasis: String?
+    /// api | file | table (共享方式).
+    public var shareMethod: String
+    /// unconditional | conditional | none (开放属性).
+    public var openType: String
+    /// realtime | minute | hour | day | week | month | quarter | half-year | year (更新频率).
+    public var updateFrequency: String
+    /// 使用要求.
+    public var usageConditions: String?
+    /// 用途.
+    public var purpose: String?
+    public var contact: Contact
+    /// region | all | none (回流范围).
+    public var backflow: String
+    public var keyItem: String
+    public var regionItem: String
+    public var items: [ItemDefinition]
+    /// draft | published | withdrawn.
+    public var status: String
+    public var version: Int
+
+    public init(id: String, name: String, summary: String, provider: String, sourceNode: String, format: String,
+                relatedSystem: String? = nil, classification: Classification, shareType: String, shareConditions: String? = nil,
+                legalBasis: String? = nil, shareMethod: String, openType: String, updateFrequency: String,
+                usageConditions: String? = nil, purpose: String? = nil, contact: Contact, backflow: String, keyItem: String,
+                regionItem: String, items: [ItemDefinition], status: String = "published", version: Int = 1) {
+        self.id = id
+        self.name = name
+        self.summary = summary
+        self.provider = provider
+        self.sourceNode = sourceNode
+        self.format = format
+        self.relatedSystem = relatedSystem
+        self.classification = classification
+        self.shareType = shareType
+        self.shareConditions = shareConditions
+        self.legalBasis = legalBasis
+        self.shareMethod = shareMethod
+        self.openType = openType
+        self.updateFrequency = updateFrequency
+        self.usageConditions = usageConditions
+        self.purpose = purpose
+        self.contact = contact
+        self.backflow = backflow
+        self.keyItem = keyItem
+        self.regionItem = regionItem
+        self.items = items
+        self.status = status
+        self.version = version
+    }
+
+    /// The update frequencies, in the order of their periods.
+    public static let frequencies = ["realtime", "minute", "hour", "day", "week", "month", "quarter", "half-year", "year"]
+
+    /// The sharing facts replication needs, from this entry.
+    public var definition: DatasetDefinition {
+        DatasetDefinition(id: id, name: name, sourceNode: sourceNode, shareType: ShareType(rawValue: shareType) ?? .none,
+                          backflow: BackflowScope(rawValue: backflow) ?? .none, keyItem: keyItem, regionItem: regionItem, items: items)
+    }
+
+    public var isPublished: Bool { status == "published" }
+    public var isWithdrawn: Bool { status == "withdrawn" }
+}
+
+extension CatalogEntry {
+    /// The name catalog changes travel under in the change log and on the wire.
+    public static let catalogDataset = "_catalog"
+}
