@@ -44,23 +44,11 @@ extension Change {
     /// Writes the change as JSON.
     public func write(to w: inout JSONWriter) {
         w.raw("{\"dataset\":"); w.string(dataset)
-        w.raw(",\"items\":{")
-        for (i, name) in items.keys.sorted().enumerated() {
-            if i > 0 { w.comma() }
-            let item = items[name]!
-            w.key(name)
-            w.raw("{\"h\":"); w.int(item.stamp.hlc)
-            w.raw(",\"o\":"); w.string(item.stamp.origin)
-            w.raw(",\"v\":"); item.value.write(to: &w)
-            w.raw("}")
-        }
-        w.raw("},\"key\":"); w.string(key)
+        w.raw(",\"items\":"); w.items(items)
+        w.raw(",\"key\":"); w.string(key)
         w.raw(",\"origin\":"); w.string(origin)
         w.raw(",\"region\":"); w.string(region.code)
-        if let tombstone {
-            w.raw(",\"tombstone\":{\"h\":"); w.int(tombstone.hlc)
-            w.raw(",\"o\":"); w.string(tombstone.origin); w.raw("}")
-        }
+        if let tombstone { w.raw(",\"tombstone\":"); w.stamp(tombstone) }
         w.raw("}")
     }
 
@@ -97,21 +85,11 @@ extension RecordState {
     /// The state as JSON bytes, for the store.
     public var jsonBytes: [UInt8] {
         var w = JSONWriter()
-        w.raw("{\"items\":{")
-        for (i, name) in items.keys.sorted().enumerated() {
-            if i > 0 { w.comma() }
-            let item = items[name]!
-            w.key(name)
-            w.raw("{\"h\":"); w.int(item.stamp.hlc)
-            w.raw(",\"o\":"); w.string(item.stamp.origin)
-            w.raw(",\"v\":"); item.value.write(to: &w)
-            w.raw("}")
-        }
-        w.raw("},\"region\":"); w.string(region.code)
+        w.raw("{\"items\":"); w.items(items)
+        w.raw(",\"region\":"); w.string(region.code)
         for (name, stamp) in [("regionStamp", regionStamp), ("tombstone", tombstone)] {
             guard let stamp else { continue }
-            w.raw(","); w.key(name)
-            w.raw("{\"h\":"); w.int(stamp.hlc); w.raw(",\"o\":"); w.string(stamp.origin); w.raw("}")
+            w.raw(","); w.key(name); w.stamp(stamp)
         }
         w.raw("}")
         return w.bytes
@@ -143,5 +121,27 @@ extension JSONValue {
         var w = JSONWriter(capacity: 16)
         write(to: &w)
         return String(decoding: w.bytes, as: UTF8.self)
+    }
+}
+
+extension JSONWriter {
+    /// `{"h": hlc, "o": origin}`
+    mutating func stamp(_ stamp: Stamp) {
+        raw("{\"h\":"); int(stamp.hlc); raw(",\"o\":"); string(stamp.origin); raw("}")
+    }
+
+    /// `{"name": {"h": hlc, "o": origin, "v": value}, ...}` in name order.
+    mutating func items(_ items: [String: ItemWrite]) {
+        raw("{")
+        for (i, name) in items.keys.sorted().enumerated() {
+            if i > 0 { comma() }
+            let item = items[name]!
+            key(name)
+            raw("{\"h\":"); int(item.stamp.hlc)
+            raw(",\"o\":"); string(item.stamp.origin)
+            raw(",\"v\":"); item.value.write(to: &self)
+            raw("}")
+        }
+        raw("}")
     }
 }

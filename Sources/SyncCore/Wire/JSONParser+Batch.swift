@@ -19,37 +19,28 @@ public struct Batch: Sendable {
         var parser = JSONParser(bytes: bytes)
         var batch = Batch(entries: [], fields: [:])
         do {
-            parser.skipSpace()
-            try parser.expect(UInt8(ascii: "{"))
-            var first = true
-            while true {
-                parser.skipSpace()
-                if parser.peek == UInt8(ascii: "}") { parser.index += 1; break }
-                if !first { try parser.expect(UInt8(ascii: ",")); parser.skipSpace() }
-                first = false
-                let key = try parser.string()
-                parser.skipSpace()
-                try parser.expect(UInt8(ascii: ":"))
-                parser.skipSpace()
-                if key == "changes" {
-                    try parser.expect(UInt8(ascii: "["))
-                    parser.skipSpace()
-                    if parser.peek == UInt8(ascii: "]") { parser.index += 1; continue }
-                    while true {
-                        batch.entries.append(try entry(&parser, number: batch.entries.count))
-                        parser.skipSpace()
-                        if parser.peek == UInt8(ascii: ",") { parser.index += 1; continue }
-                        try parser.expect(UInt8(ascii: "]"))
-                        break
-                    }
-                } else {
-                    switch try parser.value(depth: 1) {
+            try parser.members { p, key in
+                guard key == "changes" else {
+                    switch try p.value(depth: 1) {
                     case .int(let v): batch.fields[key] = v
                     case .string(let s): batch.texts[key] = s
                     default: break
                     }
+                    return
+                }
+                try p.expect(UInt8(ascii: "["))
+                p.skipSpace()
+                if p.peek == UInt8(ascii: "]") { p.index += 1; return }
+                while true {
+                    batch.entries.append(try entry(&p, number: batch.entries.count))
+                    p.skipSpace()
+                    if p.peek == UInt8(ascii: ",") { p.index += 1; continue }
+                    try p.expect(UInt8(ascii: "]"))
+                    return
                 }
             }
+        } catch let error as WireError {
+            throw error
         } catch {
             throw WireError("the batch is not valid JSON: \(error)")
         }
@@ -57,28 +48,17 @@ public struct Batch: Sendable {
     }
 
     private static func entry(_ parser: inout JSONParser, number: Int) throws -> BatchEntry {
-        parser.skipSpace()
-        try parser.expect(UInt8(ascii: "{"))
         var seq: Int64?
         var change: (Change, ArraySlice<UInt8>)?
-        var first = true
-        while true {
-            parser.skipSpace()
-            if parser.peek == UInt8(ascii: "}") { parser.index += 1; break }
-            if !first { try parser.expect(UInt8(ascii: ",")); parser.skipSpace() }
-            first = false
-            let key = try parser.string()
-            parser.skipSpace()
-            try parser.expect(UInt8(ascii: ":"))
-            parser.skipSpace()
-            let start = parser.index
+        try parser.members { p, key in
+            let start = p.index
             switch key {
-            case "seq": seq = try parser.value(depth: 1).int
+            case "seq": seq = try p.value(depth: 1).int
             case "change":
-                do { change = (try parser.change(), parser.bytes[start..<parser.index]) } catch {
+                do { change = (try p.change(), p.bytes[start..<p.index]) } catch {
                     throw WireError("changes[\(number)]: \(error)")
                 }
-            default: _ = try parser.value(depth: 1)
+            default: _ = try p.value(depth: 1)
             }
         }
         guard let seq, let change else { throw WireError("changes[\(number)] needs \"seq\" and \"change\"") }

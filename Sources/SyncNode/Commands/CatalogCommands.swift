@@ -60,7 +60,7 @@ enum CatalogListCommand: Command {
         let context = try NodeFlags.context(arguments, command: "syncnode catalog list")
         let entries = try Replica.open(context).catalogEntries()
         if arguments.has("json") {
-            Output.line(String(decoding: try JSON.encode(entries, pretty: true) as Data, as: UTF8.self))
+            try Output.json(entries)
             return 0
         }
         Output.line("catalog at \(context.node.id): \(entries.count) entr\(entries.count == 1 ? "y" : "ies")")
@@ -88,7 +88,7 @@ enum CatalogShowCommand: Command {
             throw SyncNodeError("show catalog entry '\(id)'", "\(context.node.id) holds no such entry", hint: "see syncnode catalog list")
         }
         if arguments.has("json") {
-            Output.line(String(decoding: try JSON.encode(e, pretty: true) as Data, as: UTF8.self))
+            try Output.json(e)
             return 0
         }
         var facts = Table(["FIELD", "VALUE"])

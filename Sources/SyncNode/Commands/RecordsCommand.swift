@@ -31,7 +31,7 @@ enum RecordsCommand: Command {
         if json {
             let entries = records.map { Entry(key: $0.key, region: $0.state.region.code, values: $0.state.values,
                                               stamps: $0.state.items.mapValues(\.stamp.description)) }
-            Output.line(String(decoding: try JSON.encode(entries, pretty: true) as Data, as: UTF8.self))
+            try Output.json(entries)
             return 0
         }
         let total = try replica.recordCounts()[dataset] ?? 0
@@ -60,7 +60,7 @@ enum ConflictsCommand: Command {
         let context = try NodeFlags.context(arguments, command: "syncnode conflicts")
         let conflicts = try Replica.open(context).conflicts()
         if arguments.has("json") {
-            Output.line(String(decoding: try JSON.encode(conflicts, pretty: true) as Data, as: UTF8.self))
+            try Output.json(conflicts)
             return 0
         }
         Output.line("\(conflicts.count) conflict\(conflicts.count == 1 ? "" : "s") at \(context.node.id)")
