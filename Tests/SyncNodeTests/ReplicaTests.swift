@@ -44,6 +44,19 @@ final class ReplicaTests: XCTestCase {
         XCTAssertEqual(try city.outboxStates()["sz-futian"]?.depth, 5)
     }
 
+    func testDatasetCountsFollowWritesAndDeletes() throws {
+        let city = try makeCity(try temporaryDirectory(self))
+        try city.write(dataset: "housing", rows: rows(0..<5, region: "440310"))
+        try city.write(dataset: "housing", rows: rows(0..<2, region: "440310"))   // rewrites: no new records
+        try city.delete(dataset: "housing", key: "R440310-0")
+        try city.delete(dataset: "housing", key: "R440310-1")
+        XCTAssertEqual(try city.recordCounts()["housing"], 3)
+        let counted = try city.store.read { try $0.first("SELECT COUNT(*) FROM record WHERE deleted = 0") { $0.int(0) } }
+        XCTAssertEqual(counted, 3)
+        try city.write(dataset: "housing", rows: rows(0..<1, region: "440310"))   // a write after the delete revives it
+        XCTAssertEqual(try city.recordCounts()["housing"], 4)
+    }
+
     func testAPullIsAnIndexRangeNotAScan() throws {
         let city = try makeCity(try temporaryDirectory(self))
         try city.write(dataset: "housing", rows: rows(0..<10, region: "440310"))

@@ -132,5 +132,16 @@ enum Schema {
                 updated_at   INTEGER NOT NULL
             ) WITHOUT ROWID;
             """),
+        Migration(version: 6, name: "dataset statistics", sql: """
+            -- Live records and the last change per dataset, kept up to date in the
+            -- same transactions as the records, so status and metrics never count rows.
+            CREATE TABLE dataset_stats (
+                dataset    TEXT PRIMARY KEY,
+                records    INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            INSERT INTO dataset_stats(dataset, records, updated_at)
+                SELECT dataset, SUM(deleted = 0), MAX(updated_at) FROM record GROUP BY dataset;
+            """),
     ]
 }

@@ -9,6 +9,10 @@ import SQLite
 public final class Store: @unchecked Sendable {
     private let database: Database
     private let queue: DispatchQueue
+    /// A second connection for reads, so status pages and outbox reads never wait
+    /// behind a write transaction (WAL lets readers run beside the writer).
+    private let reader: Database
+    private let readQueue: DispatchQueue
     /// The database file.
     public let path: String
 
@@ -34,13 +38,20 @@ public final class Store: @unchecked Sendable {
             throw Store.explain(error, path: path)
         }
         queue = DispatchQueue(label: "syncnode.store.\(nodeID)")
+        readQueue = DispatchQueue(label: "syncnode.store.\(nodeID).read")
+        do {
+            reader = try Database(path: path)
+            try reader.execute("PRAGMA query_only = 1")
+        } catch let error as SQLiteError {
+            throw Store.explain(error, path: path)
+        }
         try migrate()
         try claim(nodeID: nodeID, federation: federation)
     }
 
-    /// Runs `body` with the connection, serialized with every other use.
+    /// Runs `body` with the read connection: it sees what is committed and never waits for a writer.
     public func read<T>(_ body: (Database) throws -> T) throws -> T {
-        try queue.sync { try body(database) }
+        try readQueue.sync { try body(reader) }
     }
 
     /// Runs `body` in one immediate transaction: all of it is committed or none.

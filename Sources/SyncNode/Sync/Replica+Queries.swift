@@ -41,11 +41,7 @@ extension Replica {
 
     /// Live record counts by dataset.
     public func recordCounts() throws -> [String: Int] {
-        try store.read { db in
-            var counts: [String: Int] = [:]
-            try db.forEach("SELECT dataset, COUNT(*) FROM record WHERE deleted = 0 GROUP BY dataset") { counts[$0.text(0)] = $0.int(1) }
-            return counts
-        }
+        try datasetStats().mapValues(\.records)
     }
 
     /// Every conflict held here, newest first, with the value currently stored.
@@ -107,7 +103,7 @@ extension Replica {
     public func datasetStats() throws -> [String: (records: Int, lastUpdate: Int64)] {
         try store.read { db in
             var stats: [String: (records: Int, lastUpdate: Int64)] = [:]
-            try db.forEach("SELECT dataset, SUM(deleted = 0), MAX(updated_at) FROM record GROUP BY dataset") {
+            try db.forEach("SELECT dataset, records, updated_at FROM dataset_stats") {
                 stats[$0.text(0)] = ($0.int(1), $0.int64(2))
             }
             return stats

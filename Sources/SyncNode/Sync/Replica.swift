@@ -72,8 +72,8 @@ public final class Replica: @unchecked Sendable {
     private let clockLock = NSLock()
     /// Outbox entries added per neighbour by the transaction in progress (store queue only).
     private var added: [String: Int] = [:]
-    /// Neighbours whose outbox overflowed in the transaction in progress (store queue only).
-    private var overflowed: [String] = []
+    /// Per dataset, the change in live records and the newest update, in the transaction in progress (store queue only).
+    private var statDeltas: [String: (records: Int, updatedAt: Int64)] = [:]
     /// Called after a commit in which `peer`'s outbox overflowed and was dropped
     /// (the neighbour will get a full resync). Set before the node starts.
     public var onOutboxOverflow: (@Sendable (_ peer: String) -> Void)?
@@ -136,6 +136,7 @@ public final class Replica: @unchecked Sendable {
     /// Runs `body` and applies the batch it returns in one transaction. The
     /// clock first catches up with the reading persisted by any process.
     private func transaction(_ body: () throws -> Pending) throws -> ApplyStats {
+        var dropped: [String] = []
         let stats = try store.write { db -> ApplyStats in
             var stats = ApplyStats()
             let now = Timestamp.millis()
@@ -160,13 +161,13 @@ public final class Replica: @unchecked Sendable {
             if let cursor = batch.cursor, let peer = batch.from {
                 try setCursor(db, peer: peer, name: cursor.name, value: cursor.value, now: now)
             }
-            try boundOutboxes(db, now: now)
+            dropped = try boundOutboxes(db, now: now)
+            try flushDatasetStats(db)
             try db.run("INSERT INTO node_meta(key, value) VALUES ('hlc', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                        String(clockReading))
             return stats
         }
         if stats.applied > 0 || stats.conflicts > 0 { signal.bump() }
-        let dropped = try store.read { _ in defer { overflowed.removeAll() }; return overflowed }
         for peer in dropped { onOutboxOverflow?(peer) }
         return stats
     }
@@ -203,6 +204,7 @@ public final class Replica: @unchecked Sendable {
                 ON CONFLICT(dataset, key) DO NOTHING
                 """, change.dataset, change.key, fresh.region.code, raw ?? String(decoding: fresh.jsonBytes, as: UTF8.self),
                 fresh.isDeleted, now) > 0
+            if changed { countRecord(change.dataset, fresh.isDeleted ? 0 : 1, at: now) }
             if !changed {
                 let current = try db.first("SELECT state FROM record WHERE dataset = ? AND key = ?", change.dataset, change.key) {
                     try RecordState(json: $0.text(0).utf8)
@@ -210,6 +212,8 @@ public final class Replica: @unchecked Sendable {
                 let merged = Merge.apply(authoritative, to: current)
                 changed = merged.changed
                 if changed {
+                    let wasLive = current.map { !$0.isDeleted } ?? false
+                    countRecord(change.dataset, (merged.state.isDeleted ? 0 : 1) - (wasLive ? 1 : 0), at: now)
                     try db.run("UPDATE record SET region = ?, state = ?, deleted = ?, updated_at = ? WHERE dataset = ? AND key = ?",
                                merged.state.region.code, String(decoding: merged.state.jsonBytes, as: UTF8.self),
                                merged.state.isDeleted, now, change.dataset, change.key)
@@ -253,8 +257,9 @@ public final class Replica: @unchecked Sendable {
 
     /// Adds this transaction's entries to each outbox's depth; an outbox past
     /// the policy's bound is dropped and its neighbour marked for a full resync.
-    private func boundOutboxes(_ db: Database, now: Int64) throws {
+    private func boundOutboxes(_ db: Database, now: Int64) throws -> [String] {
         defer { added.removeAll(keepingCapacity: true) }
+        var overflowed: [String] = []
         let limit = context.topology.policy.maxOutboxEntries
         for (peer, count) in added {
             let depth = try db.first("""
@@ -267,6 +272,25 @@ public final class Replica: @unchecked Sendable {
                 overflowed.append(peer)
             }
         }
+        return overflowed
+    }
+
+    /// Adds this transaction's changes to the per-dataset record counts, so
+    /// status never has to count a million records.
+    private func flushDatasetStats(_ db: Database) throws {
+        defer { statDeltas.removeAll(keepingCapacity: true) }
+        for (dataset, delta) in statDeltas {
+            try db.run("""
+                INSERT INTO dataset_stats(dataset, records, updated_at) VALUES (?, ?, ?)
+                ON CONFLICT(dataset) DO UPDATE SET records = dataset_stats.records + excluded.records,
+                    updated_at = MAX(dataset_stats.updated_at, excluded.updated_at)
+                """, dataset, delta.records, delta.updatedAt)
+        }
+    }
+
+    private func countRecord(_ dataset: String, _ delta: Int, at now: Int64) {
+        let current = statDeltas[dataset] ?? (0, now)
+        statDeltas[dataset] = (current.records + delta, max(current.updatedAt, now))
     }
 
     /// A new clock reading for a write made here.
