@@ -28,12 +28,13 @@ let package = Package(
         .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: strict),
         .target(name: "TLS", dependencies: ["COpenSSL"], swiftSettings: strict),
         .target(name: "HTTPSClient", dependencies: ["CCurl", "COpenSSL", "TLS"], swiftSettings: strict),
+        .target(name: "TextEncoding", swiftSettings: strict),   // glibc iconv: GB18030 input
 
         // Safe Swift: wire format, domain core, the node, the CLI.
         .target(name: "HTTP1", swiftSettings: strict),
         .target(name: "SyncCore", swiftSettings: strict),
         .target(name: "SyncNode",
-                dependencies: ["SyncCore", "SQLite", "TLS", "HTTPSClient", "HTTP1"],
+                dependencies: ["SyncCore", "SQLite", "TLS", "HTTPSClient", "HTTP1", "TextEncoding"],
                 swiftSettings: strict),
         .executableTarget(name: "syncnode", dependencies: ["SyncNode"], swiftSettings: strict),
         // Benchmarks (release build, not tests): `swift run -c release syncnode-bench`.

@@ -24,6 +24,18 @@ extension Replica {
     /// any row is invalid, none (the error names the row).
     @discardableResult
     public func write(dataset id: String, rows: [[String: JSONValue]]) throws -> WriteOutcome {
+        try bulkWrite(dataset: id) { write in
+            for (index, values) in rows.enumerated() { try write(values, rows.count > 1 ? "row \(index + 1): " : "") }
+        }
+    }
+
+    /// Writes records as `produce` hands them over, in one transaction, without
+    /// holding them in memory: for imports of any size. Each call of `write`
+    /// checks one row against the catalog entry (the label prefixes its errors)
+    /// and applies it; an error thrown out of `produce` rolls everything back.
+    @discardableResult
+    public func bulkWrite(dataset id: String,
+                          _ produce: (_ write: ([String: JSONValue], _ label: String) throws -> Void) throws -> Void) throws -> WriteOutcome {
         guard let known = try knownDataset(id) else {
             throw ReplicationError("no published catalog entry for dataset '\(id)' at \(nodeID); datasets are: \(try datasets().map(\.definition.id).joined(separator: ", "))")
         }
@@ -31,27 +43,26 @@ extension Replica {
             throw ReplicationError("dataset '\(id)' has been withdrawn (下架); its source must publish it again before new records are written")
         }
         let dataset = known.definition
-        var prepared: [(key: String, region: RegionCode, values: [String: JSONValue])] = []
         var applied = Set<String>(), proposed = Set<String>()
-        for (index, values) in rows.enumerated() {
-            let row = rows.count > 1 ? "row \(index + 1): " : ""
-            let (key, region) = try check(values, dataset: dataset, row: row)
-            var values = values
-            let foreign = values.keys.filter { dataset.authority(for: $0) != nodeID }
-            if !foreign.isEmpty {
-                // Proposing the value an item already has is no conflict (e.g. the key and region
-                // items that identify the record being corrected): leave those out.
-                let current = try record(dataset: id, key: key)
-                for name in foreign where current?.items[name]?.value == values[name] { values[name] = nil }
+        try transaction(from: nil, cursor: nil) { emitChange in try withoutActuallyEscaping(emitChange) { emit in
+            try produce { values, label in
+                let (key, region) = try check(values, dataset: dataset, row: label)
+                var values = values
+                let foreign = values.keys.filter { dataset.authority(for: $0) != nodeID }
+                if !foreign.isEmpty {
+                    // Proposing the value an item already has is no conflict (e.g. the key and region
+                    // items that identify the record being corrected): leave those out.
+                    let current = try record(dataset: id, key: key)
+                    for name in foreign where current?.items[name]?.value == values[name] { values[name] = nil }
+                }
+                for name in values.keys {
+                    if dataset.authority(for: name) == nodeID { applied.insert(name) } else { proposed.insert(name) }
+                }
+                if !values.isEmpty {
+                    try emit(Change.write(dataset: id, key: key, region: region, values: values, origin: nodeID, hlc: tick()), nil)
+                }
             }
-            for name in values.keys {
-                if dataset.authority(for: name) == nodeID { applied.insert(name) } else { proposed.insert(name) }
-            }
-            if !values.isEmpty { prepared.append((key, region, values)) }
-        }
-        try applyLocal { hlc in
-            prepared.map { Change.write(dataset: id, key: $0.key, region: $0.region, values: $0.values, origin: nodeID, hlc: hlc()) }
-        }
+        } }
         return WriteOutcome(applied: applied.sorted(), proposed: proposed.sorted())
     }
 

@@ -106,7 +106,9 @@ public final class Replica: @unchecked Sendable {
     }
 
     private func apply(_ changes: [Incoming], from peer: String?, cursor: (name: String, value: Int64)?) throws -> ApplyStats {
-        try transaction { Pending(changes: changes, from: peer, cursor: cursor) }
+        try transaction(from: peer, cursor: cursor) { emit in
+            for incoming in changes { try emit(incoming.change, incoming.raw) }
+        }
     }
 
     /// A change and, when it came from a peer, the JSON bytes it came as.
@@ -115,50 +117,45 @@ public final class Replica: @unchecked Sendable {
         var raw: ArraySlice<UInt8>?
     }
 
-    /// Changes to apply in one transaction, where they came from, and the cursor that covers them.
-    private struct Pending {
-        var changes: [Incoming]
-        var from: String?
-        var cursor: (name: String, value: Int64)?
-    }
-
-    /// Applies a change written here, stamped inside the transaction with a
+    /// Applies changes written here, stamped inside the transaction with a
     /// clock reading past every stamp this node has persisted, so writes from
     /// several processes on the same database are still strictly ordered.
     @discardableResult
     func applyLocal(_ make: (() -> Int64) throws -> [Change]) throws -> ApplyStats {
-        try transaction {
-            let changes = try make { self.tick() }
-            return Pending(changes: changes.map { Incoming(change: $0, raw: nil) }, from: nil)
+        try transaction(from: nil, cursor: nil) { emit in
+            for change in try make({ self.tick() }) { try emit(change, nil) }
         }
     }
 
-    /// Runs `body` and applies the batch it returns in one transaction. The
-    /// clock first catches up with the reading persisted by any process.
-    private func transaction(_ body: () throws -> Pending) throws -> ApplyStats {
+    /// Applies, in one transaction, every change `produce` emits (from `peer`,
+    /// or written here when nil), then the cursor that covers them. Each change
+    /// is validated against the catalog as it is at that moment; any error rolls
+    /// everything back. The clock first catches up with the reading persisted
+    /// by any process. Producing may stream: nothing is held in memory.
+    func transaction(from peer: String?, cursor: (name: String, value: Int64)?,
+                     _ produce: (_ emit: (Change, ArraySlice<UInt8>?) throws -> Void) throws -> Void) throws -> ApplyStats {
         var dropped: [String] = []
         let stats = try store.write { db -> ApplyStats in
+            added.removeAll(keepingCapacity: true)      // nothing left from a transaction that rolled back
+            statDeltas.removeAll(keepingCapacity: true)
             var stats = ApplyStats()
             let now = Timestamp.millis()
             let persisted = try db.first("SELECT value FROM node_meta WHERE key = 'hlc'") { Int64($0.text(0)) ?? 0 } ?? 0
             observe(persisted)
-            let batch = try body()
-            // Validated inside the transaction against the catalog as it is now:
-            // a batch with one bad change applies nothing.
             var known = try knownDatasets(db)
-            for incoming in batch.changes {
+            try produce { change, raw in
                 stats.received += 1
-                if incoming.change.dataset == CatalogEntry.catalogDataset {
-                    if try applyCatalog(incoming.change, from: batch.from, db: db, now: now) {
+                if change.dataset == CatalogEntry.catalogDataset {
+                    if try applyCatalog(change, from: peer, db: db, now: now) {
                         stats.applied += 1
                         known = try knownDatasets(db)
                     }
-                    continue
+                    return
                 }
-                let dataset = try validate(incoming.change, known: known)
-                try apply(incoming, dataset: dataset, from: batch.from, db: db, now: now, stats: &stats)
+                let dataset = try validate(change, known: known)
+                try apply(Incoming(change: change, raw: raw), dataset: dataset, from: peer, db: db, now: now, stats: &stats)
             }
-            if let cursor = batch.cursor, let peer = batch.from {
+            if let cursor, let peer {
                 try setCursor(db, peer: peer, name: cursor.name, value: cursor.value, now: now)
             }
             dropped = try boundOutboxes(db, now: now)
