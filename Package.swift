@@ -44,6 +44,7 @@ let package = Package(
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"], swiftSettings: strict),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
         .testTarget(name: "SyncNodeTests", dependencies: ["SyncNode", "SQLite", "SyncCore", "TLS"], swiftSettings: strict),
-        .testTarget(name: "IntegrationTests", dependencies: ["syncnode", "SyncCore", "TLS", "HTTPSClient"], swiftSettings: strict),
+        .testTarget(name: "IntegrationTests", dependencies: ["syncnode", "SyncCore", "TLS", "HTTPSClient"],
+                    exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )

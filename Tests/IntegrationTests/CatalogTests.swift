@@ -5,7 +5,7 @@ import XCTest
 /// city and the province list it, another district sees it, a withdrawal
 /// propagates, and only the source may publish.
 final class CatalogTests: XCTestCase {
-    func entryJSON(source: String = "sz-pingshan", summary: String = "坪山区企业法人基本信息") -> String {
+    static func entryJSON(source: String = "sz-pingshan", summary: String = "坪山区企业法人基本信息", extraItems: String = "") -> String {
         """
         {"id": "ps-enterprise", "name": "坪山区法人基本信息", "summary": "\(summary)", "provider": "坪山区市场监督管理局",
          "sourceNode": "\(source)", "format": "数据库表", "relatedSystem": "商事登记系统",
@@ -14,7 +14,7 @@ final class CatalogTests: XCTestCase {
          "backflow": "region", "keyItem": "uscc", "regionItem": "region",
          "items": [{"name": "uscc", "title": "统一社会信用代码", "type": "string"},
                    {"name": "region", "title": "行政区划代码", "type": "string"},
-                   {"name": "name", "title": "企业名称", "type": "string"}],
+                   {"name": "name", "title": "企业名称", "type": "string"}\(extraItems)],
          "status": "published", "version": 1}
         """
     }
@@ -29,7 +29,7 @@ final class CatalogTests: XCTestCase {
         try f.issueCertificates()
         for id in ["gd", "sz", "sz-pingshan", "sz-futian"] { try f.start(id) }
         let file = "\(f.directory)/entry.json"
-        try entryJSON().write(toFile: file, atomically: true, encoding: .utf8)
+        try Self.entryJSON().write(toFile: file, atomically: true, encoding: .utf8)
 
         // Records of a dataset with no published entry are refused.
         let early = try f.write("sz-pingshan", "ps-enterprise", ["uscc=E1", "region=440310", "name=企业"])
@@ -52,7 +52,7 @@ final class CatalogTests: XCTestCase {
         // Now records flow, and a change of the entry is a new version everywhere.
         try f.write("sz-pingshan", "ps-enterprise", ["uscc=E1", "region=440310", "name=企业"]).check()
         XCTAssertTrue(f.waitUntil(timeout: 20) { try f.records("gd", "ps-enterprise").count == 1 })
-        try entryJSON(summary: "修订后的摘要").write(toFile: file, atomically: true, encoding: .utf8)
+        try Self.entryJSON(summary: "修订后的摘要").write(toFile: file, atomically: true, encoding: .utf8)
         try f.run(["catalog", "publish", "--topology", f.topologyPath, "--node", "sz-pingshan", "--data", f.data("sz-pingshan"), file]).check()
         XCTAssertTrue(f.waitUntil(timeout: 20) { try self.catalog(f, "gd").first?["version"] as? Int == 2 })
 

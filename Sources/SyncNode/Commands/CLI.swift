@@ -6,7 +6,8 @@ import TLS
 public enum CLI {
     static let commands: [CommandSpec] = [
         CommandSpec(ServeCommand.self), CommandSpec(StatusCommand.self), CommandSpec(CertCACommand.self),
-        CommandSpec(CertIssueCommand.self), CommandSpec(WriteCommand.self), CommandSpec(RecordsCommand.self),
+        CommandSpec(CertIssueCommand.self), CommandSpec(WriteCommand.self), CommandSpec(ImportCommand.self),
+        CommandSpec(ExportCommand.self), CommandSpec(RecordsCommand.self),
         CommandSpec(ConflictsCommand.self), CommandSpec(CatalogPublishCommand.self), CommandSpec(CatalogWithdrawCommand.self),
         CommandSpec(CatalogListCommand.self), CommandSpec(CatalogShowCommand.self), CommandSpec(CatalogDCATCommand.self),
         CommandSpec(DemoCommand.self),

@@ -59,6 +59,12 @@ public struct NodeStatus: Codable, Sendable {
         public var lastUpdate: String?
         /// True when the dataset has been withdrawn (下架): copies are kept, records no longer flow.
         public var withdrawn: Bool
+        /// The catalog entry's update frequency (更新频率), when it has one.
+        public var updateFrequency: String?
+        /// When the dataset's authority last wrote a record (its stamp's time).
+        public var lastAuthorityWrite: String?
+        /// on-time, due-soon, overdue or no-data against the declared frequency.
+        public var frequencyStatus: FrequencyStatus?
     }
 
     public var node: NodeInfo
@@ -114,10 +120,18 @@ public struct NodeStatus: Codable, Sendable {
                               certificate: cert))
         }
         let stats = try replica.datasetStats()
+        let frequencies = Dictionary(try replica.catalogEntries().map { ($0.id, $0.updateFrequency) }, uniquingKeysWith: { a, _ in a })
         let datasets = try replica.datasets().map { known in
             let d = known.definition
+            let lastWrite = stats[d.id].flatMap { $0.lastWrite > 0 ? Timestamp.date(millis: $0.lastWrite) : nil }
+            let frequency = frequencies[d.id]
+            let freshness = frequency.flatMap { known.withdrawn ? nil : FrequencyStatus.assess(lastWrite: lastWrite, frequency: $0, now: now) }
+            if d.sourceNode == context.node.id, let freshness, freshness == .overdue || freshness == .dueSoon {
+                attention.append("dataset \(d.id) is \(freshness.rawValue): declared \(frequency!), last written \(lastWrite.map { Timestamp.ago($0, now: now) } ?? "never")")
+            }
             return Dataset(id: d.id, name: d.name, sourceNode: d.sourceNode, records: stats[d.id]?.records ?? 0,
-                           lastUpdate: stats[d.id].map { Timestamp.iso(Timestamp.date(millis: $0.lastUpdate)) }, withdrawn: known.withdrawn)
+                           lastUpdate: stats[d.id].map { Timestamp.iso(Timestamp.date(millis: $0.lastUpdate)) }, withdrawn: known.withdrawn,
+                           updateFrequency: frequency, lastAuthorityWrite: lastWrite.map(Timestamp.iso), frequencyStatus: freshness)
         }
         let conflicts = try replica.conflictCounts()
         if conflicts.addressedHere > 0 {
@@ -157,9 +171,11 @@ public struct NodeStatus: Codable, Sendable {
             text += "no neighbours\n"
         }
         if !datasets.isEmpty {
-            var d = Table(["DATASET", "NAME", "SOURCE", "RECORDS", "LAST UPDATE"])
+            var d = Table(["DATASET", "NAME", "SOURCE", "RECORDS", "LAST UPDATE", "FREQUENCY"])
             for ds in datasets {
-                d.add([ds.id + (ds.withdrawn ? " (withdrawn 下架)" : ""), ds.name, ds.sourceNode, String(ds.records), ds.lastUpdate.map { String($0.prefix(19)).replacingOccurrences(of: "T", with: " ") } ?? "—"])
+                d.add([ds.id + (ds.withdrawn ? " (withdrawn 下架)" : ""), ds.name, ds.sourceNode, String(ds.records),
+                       ds.lastUpdate.map { String($0.prefix(19)).replacingOccurrences(of: "T", with: " ") } ?? "—",
+                       ds.frequencyStatus.map { "\(ds.updateFrequency ?? ""): \($0.rawValue)" } ?? "—"])
             }
             text += "\n" + d.render()
         }

@@ -133,12 +133,14 @@ enum Schema {
             ) WITHOUT ROWID;
             """),
         Migration(version: 6, name: "dataset statistics", sql: """
-            -- Live records and the last change per dataset, kept up to date in the
-            -- same transactions as the records, so status and metrics never count rows.
+            -- Live records, the last change and the last authority write (its stamp's
+            -- time, for update-frequency monitoring) per dataset, kept up to date in
+            -- the same transactions as the records: status and metrics never count rows.
             CREATE TABLE dataset_stats (
                 dataset    TEXT PRIMARY KEY,
                 records    INTEGER NOT NULL,
-                updated_at INTEGER NOT NULL
+                updated_at INTEGER NOT NULL,
+                last_write INTEGER NOT NULL DEFAULT 0
             ) WITHOUT ROWID;
             INSERT INTO dataset_stats(dataset, records, updated_at)
                 SELECT dataset, SUM(deleted = 0), MAX(updated_at) FROM record GROUP BY dataset;

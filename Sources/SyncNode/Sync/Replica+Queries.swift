@@ -99,14 +99,24 @@ extension Replica {
         }
     }
 
-    /// Live records and the time of the last change, per dataset.
-    public func datasetStats() throws -> [String: (records: Int, lastUpdate: Int64)] {
+    /// Live records, the time of the last change, and of the last authority write (ms), per dataset.
+    public func datasetStats() throws -> [String: (records: Int, lastUpdate: Int64, lastWrite: Int64)] {
         try store.read { db in
-            var stats: [String: (records: Int, lastUpdate: Int64)] = [:]
-            try db.forEach("SELECT dataset, records, updated_at FROM dataset_stats") {
-                stats[$0.text(0)] = ($0.int(1), $0.int64(2))
+            var stats: [String: (records: Int, lastUpdate: Int64, lastWrite: Int64)] = [:]
+            try db.forEach("SELECT dataset, records, updated_at, last_write FROM dataset_stats") {
+                stats[$0.text(0)] = ($0.int(1), $0.int64(2), $0.int64(3))
             }
             return stats
+        }
+    }
+}
+
+extension Replica {
+    /// Calls `body` with each live record of `dataset` within a region prefix, in key order, streaming.
+    public func forEachRecord(dataset: String, regionPrefix: String = "", _ body: (RecordState) throws -> Void) throws {
+        try store.read { db in
+            try db.forEach("SELECT state FROM record WHERE dataset = ? AND region LIKE ? || '%' AND deleted = 0 ORDER BY key",
+                           [dataset, regionPrefix]) { try body(try RecordState(json: $0.text(0).utf8)) }
         }
     }
 }

@@ -73,7 +73,7 @@ public final class Replica: @unchecked Sendable {
     /// Outbox entries added per neighbour by the transaction in progress (store queue only).
     private var added: [String: Int] = [:]
     /// Per dataset, the change in live records and the newest update, in the transaction in progress (store queue only).
-    private var statDeltas: [String: (records: Int, updatedAt: Int64)] = [:]
+    private var statDeltas: [String: (records: Int, updatedAt: Int64, lastWrite: Int64)] = [:]
     /// Called after a commit in which `peer`'s outbox overflowed and was dropped
     /// (the neighbour will get a full resync). Set before the node starts.
     public var onOutboxOverflow: (@Sendable (_ peer: String) -> Void)?
@@ -201,7 +201,7 @@ public final class Replica: @unchecked Sendable {
                 ON CONFLICT(dataset, key) DO NOTHING
                 """, change.dataset, change.key, fresh.region.code, raw ?? String(decoding: fresh.jsonBytes, as: UTF8.self),
                 fresh.isDeleted, now) > 0
-            if changed { countRecord(change.dataset, fresh.isDeleted ? 0 : 1, at: now) }
+            if changed { countRecord(change.dataset, fresh.isDeleted ? 0 : 1, at: now, written: authoritative.newestStamp) }
             if !changed {
                 let current = try db.first("SELECT state FROM record WHERE dataset = ? AND key = ?", change.dataset, change.key) {
                     try RecordState(json: $0.text(0).utf8)
@@ -210,7 +210,8 @@ public final class Replica: @unchecked Sendable {
                 changed = merged.changed
                 if changed {
                     let wasLive = current.map { !$0.isDeleted } ?? false
-                    countRecord(change.dataset, (merged.state.isDeleted ? 0 : 1) - (wasLive ? 1 : 0), at: now)
+                    countRecord(change.dataset, (merged.state.isDeleted ? 0 : 1) - (wasLive ? 1 : 0), at: now,
+                                written: authoritative.newestStamp)
                     try db.run("UPDATE record SET region = ?, state = ?, deleted = ?, updated_at = ? WHERE dataset = ? AND key = ?",
                                merged.state.region.code, String(decoding: merged.state.jsonBytes, as: UTF8.self),
                                merged.state.isDeleted, now, change.dataset, change.key)
@@ -278,16 +279,17 @@ public final class Replica: @unchecked Sendable {
         defer { statDeltas.removeAll(keepingCapacity: true) }
         for (dataset, delta) in statDeltas {
             try db.run("""
-                INSERT INTO dataset_stats(dataset, records, updated_at) VALUES (?, ?, ?)
+                INSERT INTO dataset_stats(dataset, records, updated_at, last_write) VALUES (?, ?, ?, ?)
                 ON CONFLICT(dataset) DO UPDATE SET records = dataset_stats.records + excluded.records,
-                    updated_at = MAX(dataset_stats.updated_at, excluded.updated_at)
-                """, dataset, delta.records, delta.updatedAt)
+                    updated_at = MAX(dataset_stats.updated_at, excluded.updated_at),
+                    last_write = MAX(dataset_stats.last_write, excluded.last_write)
+                """, dataset, delta.records, delta.updatedAt, delta.lastWrite)
         }
     }
 
-    private func countRecord(_ dataset: String, _ delta: Int, at now: Int64) {
-        let current = statDeltas[dataset] ?? (0, now)
-        statDeltas[dataset] = (current.records + delta, max(current.updatedAt, now))
+    private func countRecord(_ dataset: String, _ delta: Int, at now: Int64, written: Stamp?) {
+        let current = statDeltas[dataset] ?? (0, now, 0)
+        statDeltas[dataset] = (current.records + delta, max(current.updatedAt, now), max(current.lastWrite, written?.millis ?? 0))
     }
 
     /// A new clock reading for a write made here.
