@@ -44,7 +44,10 @@ public final class Node: @unchecked Sendable {
     ///   - healthInterval: seconds between health exchanges with the parent.
     ///   - adminPort: loopback port of the operators' listener; nil for none.
     public func start(healthInterval: Double = 5, adminPort: Int? = nil) throws {
-        let server = try FederationServer(context: context, router: makeRouter(), log: log, refusals: replica.metrics.refusals)
+        let replica = self.replica, log = self.log
+        let server = try FederationServer(context: context, router: makeRouter(), log: log, refusals: replica.metrics.refusals) { request, system in
+            IngestEndpoint.respond(request, system: system, replica: replica, log: log)
+        }
         if let adminPort {
             let admin = try AdminServer(context: context, replica: replica, log: log, port: adminPort)
             admin.start()

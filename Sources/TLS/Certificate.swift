@@ -65,6 +65,11 @@ public final class Certificate: @unchecked Sendable {
         uris.lazy.compactMap(NodeIdentity.init(uri:)).first
     }
 
+    /// The source-system identity in the SAN URI, if the certificate carries one.
+    public var systemIdentity: SystemIdentity? {
+        uris.lazy.compactMap(SystemIdentity.init(uri:)).first
+    }
+
     /// When the certificate stops being valid.
     public var notAfter: Date { date(X509_get0_notAfter(handle)) }
     /// When the certificate starts being valid.

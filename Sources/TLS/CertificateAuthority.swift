@@ -27,12 +27,24 @@ public enum CertificateAuthority {
     ///     it with a short `validDays` to make expired certificates).
     public static func issue(identity: NodeIdentity, hosts: [String], ca: Certificate, caKey: PrivateKey,
                              validDays: Int, backdateDays: Int = 0) throws -> (Certificate, PrivateKey) {
+        try issue(uri: identity.uri, commonName: identity.node, organization: identity.federation, hosts: hosts,
+                  ca: ca, caKey: caKey, validDays: validDays, backdateDays: backdateDays)
+    }
+
+    /// Issues a client certificate for a source system that loads data into one node.
+    public static func issue(system: SystemIdentity, ca: Certificate, caKey: PrivateKey, validDays: Int) throws -> (Certificate, PrivateKey) {
+        try issue(uri: system.uri, commonName: "\(system.node)/\(system.system)", organization: system.federation, hosts: [],
+                  ca: ca, caKey: caKey, validDays: validDays, backdateDays: 0)
+    }
+
+    private static func issue(uri: String, commonName: String, organization: String, hosts: [String], ca: Certificate,
+                              caKey: PrivateKey, validDays: Int, backdateDays: Int) throws -> (Certificate, PrivateKey) {
         let key = try PrivateKey.generateP256()
-        var san = ["URI:\(identity.uri)"]
+        var san = ["URI:\(uri)"]
         for host in hosts where !host.isEmpty {
             san.append(isIPAddress(host) ? "IP:\(host)" : "DNS:\(host)")
         }
-        let cert = try build(subject: identity.node, organization: identity.federation, key: key, issuer: ca,
+        let cert = try build(subject: commonName, organization: organization, key: key, issuer: ca,
                              issuerKey: caKey, validDays: validDays, backdateDays: backdateDays, extensions: [
                                 (NID_basic_constraints, "critical,CA:FALSE"),
                                 (NID_key_usage, "critical,digitalSignature,keyAgreement"),

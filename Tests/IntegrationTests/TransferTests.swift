@@ -117,3 +117,51 @@ final class TransferTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8), "uscc,region,name,capital,established\n", "no 福田区 records here")
     }
 }
+
+import HTTPSClient
+import TLS
+
+extension TransferTests {
+    func systemClient(node: String, system: String, certs: String) -> HTTPSClient {
+        var configuration = HTTPSClientConfiguration(certificateFile: "\(certs)/\(system).pem", keyFile: "\(certs)/\(system).key",
+                                                     caFile: "\(certs)/ca.pem", expectedPeer: NodeIdentity(federation: f.federation, node: node))
+        configuration.requestTimeout = 10
+        return HTTPSClient(baseURL: f.url(node), configuration: configuration)
+    }
+
+    func testIngestionAPIForTheNodesSourceSystems() throws {
+        let certs = "\(f.directory)/systems"
+        try f.run(["cert", "issue", "--ca", f.caDirectory, "--topology", f.topologyPath, "--node", "sz-pingshan",
+                   "--system", "amr-registry", "--out", certs]).check()
+        try f.run(["cert", "issue", "--ca", f.caDirectory, "--topology", f.topologyPath, "--node", "sz-futian",
+                   "--system", "futian-registry", "--out", certs]).check()
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: "\(certs)/amr-registry.key")[.posixPermissions] as? Int, 0o600)
+        try f.start("sz-pingshan")
+        let client = systemClient(node: "sz-pingshan", system: "amr-registry", certs: certs)
+
+        let batch = #"{"dataset": "ps-enterprise", "upsert": [{"uscc": "I1", "region": "440310", "name": "接口一"}, {"uscc": "I2", "region": "440310", "name": "接口二", "capital": 9}]}"#
+        let ok = try client.send(method: "POST", path: "/v1/ingest", body: Data(batch.utf8))
+        XCTAssertEqual(ok.status, 200, String(decoding: ok.body, as: UTF8.self))
+        XCTAssertEqual(try f.records("sz-pingshan", "ps-enterprise").keys.sorted(), ["I1", "I2"])
+
+        // A batch with one bad row applies nothing and lists the row.
+        let bad = #"{"dataset": "ps-enterprise", "upsert": [{"uscc": "I3", "region": "440310", "name": "好"}, {"uscc": "I4", "region": "440310", "capital": "many"}], "delete": ["I1"]}"#
+        let refused = try client.send(method: "POST", path: "/v1/ingest", body: Data(bad.utf8))
+        XCTAssertEqual(refused.status, 422)
+        let text = String(decoding: refused.body, as: UTF8.self)
+        XCTAssertTrue(text.contains("nothing applied") && text.contains("\"row\":2") && text.contains("not of type integer"), text)
+        XCTAssertEqual(try f.records("sz-pingshan", "ps-enterprise").keys.sorted(), ["I1", "I2"])
+
+        // Upsert and delete together.
+        let mixed = #"{"dataset": "ps-enterprise", "upsert": [{"uscc": "I3", "region": "440310", "name": "三"}], "delete": ["I1"]}"#
+        XCTAssertEqual(try client.send(method: "POST", path: "/v1/ingest", body: Data(mixed.utf8)).status, 200)
+        XCTAssertEqual(try f.records("sz-pingshan", "ps-enterprise").keys.sorted(), ["I2", "I3"])
+
+        // A system may use only the ingestion API, and only at its own node.
+        XCTAssertEqual(try client.send(method: "POST", path: "/v1/push", body: Data("{}".utf8)).status, 404)
+        let foreign = systemClient(node: "sz-pingshan", system: "futian-registry", certs: certs)
+        let other = try? foreign.send(method: "POST", path: "/v1/ingest", body: Data(batch.utf8))
+        XCTAssertEqual(other?.status, 403)
+        XCTAssertTrue(f.log("sz-pingshan").contains("may load data only into its own node"))
+    }
+}

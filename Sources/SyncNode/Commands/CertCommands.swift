@@ -54,6 +54,7 @@ enum CertIssueCommand: Command {
         Flag("days", value: "N", help: "validity in days (default: 825)"),
         Flag("backdate-days", value: "N", help: "start validity N days ago (for testing expiry; default: 0)"),
         Flag("host", value: "HOST", help: "an extra DNS name or IP the node is reached by", repeatable: true),
+        Flag("system", value: "NAME", help: "issue for a source system of --node instead (its ingestion API client): writes NAME.pem, NAME.key"),
     ]
 
     static func run(_ arguments: Arguments) throws -> Int32 {
@@ -79,6 +80,18 @@ enum CertIssueCommand: Command {
             nodes = [(node, arguments.value("out") ?? "certs/\(id)")]
         }
         let caPEM = try caCert.pem()
+        if let system = arguments.value("system") {
+            guard let (node, out) = nodes.first, nodes.count == 1 else {
+                throw SyncNodeError("run '\(command)'", "--system needs one --node", hint: "see '\(command) --help'")
+            }
+            let identity = SystemIdentity(federation: topology.federation, node: node.id, system: system)
+            let (cert, key) = try CertificateAuthority.issue(system: identity, ca: caCert, caKey: caKey, validDays: days)
+            try Files.write(try key.pem(), to: (out as NSString).appendingPathComponent("\(system).key"), private: true)
+            try Files.write(try cert.pem(), to: (out as NSString).appendingPathComponent("\(system).pem"))
+            try Files.write(caPEM, to: (out as NSString).appendingPathComponent("ca.pem"))
+            Output.line("issued \(identity.uri) → \(out)/\(system).pem, \(system).key: it may POST /v1/ingest to \(node.url)")
+            return 0
+        }
         for (node, out) in nodes {
             let identity = NodeIdentity(federation: topology.federation, node: node.id)
             let (cert, key) = try CertificateAuthority.issue(identity: identity, hosts: [node.host] + arguments.all("host"),

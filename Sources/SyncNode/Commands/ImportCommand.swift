@@ -51,10 +51,10 @@ enum ImportCommand: Command {
         let start = Date()
         struct Rejected: Error {}
         do {
-            try replica.bulkWrite(dataset: datasetID) { write in
+            try replica.bulkWrite(dataset: datasetID) { writer in
                 try source.read(row: { number, values in
                     rows += 1
-                    do { try write(values, "") } catch let error as ReplicationError {
+                    do { try writer.write(values, "") } catch let error as ReplicationError {
                         errors.append(RowError(row: number, item: nil, message: error.message))
                     }
                 }, failed: { errors.append($0); rows += 1 }, progress: { progress.update(bytes: $0, rows: rows) })

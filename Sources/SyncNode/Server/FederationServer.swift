@@ -24,6 +24,7 @@ public struct ServerLimits: Sendable {
 public final class FederationServer: @unchecked Sendable {
     private let tls: TLSContext
     private let router: Router
+    private let ingest: @Sendable (HTTPRequest, String) -> HTTPResponse
     private let log: Log
     private let limits: ServerLimits
     private let authorizer: PeerAuthorizer
@@ -32,9 +33,12 @@ public final class FederationServer: @unchecked Sendable {
     public let refusals: Counter
 
     /// Binds the node's URL host and port (or `port` when given, e.g. 0 in tests).
+    /// - Parameter ingest: answers a request from one of this node's source systems (by name).
     public init(context: NodeContext, router: Router, log: Log, limits: ServerLimits = ServerLimits(), port: Int? = nil,
-                refusals: Counter = Counter()) throws {
+                refusals: Counter = Counter(),
+                ingest: @escaping @Sendable (HTTPRequest, String) -> HTTPResponse = { _, _ in .error(404, "no ingestion API here") }) throws {
         self.router = router
+        self.ingest = ingest
         self.log = log
         self.limits = limits
         self.refusals = refusals
@@ -86,11 +90,16 @@ public final class FederationServer: @unchecked Sendable {
         defer { connection.close() }
         socket.setTimeout(seconds: limits.idleTimeout)
         let certificate = connection.peerCertificate()
-        switch authorizer.authorize(certificate?.nodeIdentity, commonName: certificate?.commonName) {
-        case .success(let peer):
+        switch authorizer.authorize(certificate) {
+        case .success(.node(let peer)):
             log.debug("peer_connected", ["peer": socket.peer, "node": peer.id, "tls": connection.protocolVersion])
             HTTPConnection.serve(connection, limits: limits, label: peer.id, log: log, isStopping: { listener.isStopping }) { request in
                 router.respond(to: PeerRequest(http: request, peer: peer, peerCertificateNotAfter: certificate?.notAfter))
+            }
+        case .success(.system(let system)):
+            log.debug("system_connected", ["peer": socket.peer, "system": system])
+            HTTPConnection.serve(connection, limits: limits, label: "system \(system)", log: log, isStopping: { listener.isStopping }) { request in
+                ingest(request, system)
             }
         case .failure(let refusal):
             refusals.increment(refusal.description)

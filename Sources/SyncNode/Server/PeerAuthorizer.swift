@@ -18,6 +18,7 @@ public struct PeerAuthorizer: Sendable {
         case otherFederation(String)
         case unknownNode(String)
         case notNeighbour(String)
+        case foreignSystem(String)
 
         public var description: String {
             switch self {
@@ -29,8 +30,29 @@ public struct PeerAuthorizer: Sendable {
                 "node '\(id)' is not in this topology"
             case .notNeighbour(let id):
                 "node '\(id)' is neither this node's parent nor one of its children"
+            case .foreignSystem(let system):
+                "\(system) may load data only into its own node"
             }
         }
+    }
+
+    /// Who a verified certificate speaks for.
+    public enum Caller: Equatable {
+        /// A neighbour node.
+        case node(NodeEntry)
+        /// A source system of this node, for the ingestion API only.
+        case system(String)
+    }
+
+    /// Who presents `certificate`, if it may talk to this node: its parent, a
+    /// child, or one of its own source systems.
+    public func authorize(_ certificate: Certificate?) -> Result<Caller, Refusal> {
+        if let system = certificate?.systemIdentity {
+            guard system.federation == topology.federation else { return .failure(.otherFederation(system.federation)) }
+            guard system.node == local.id else { return .failure(.foreignSystem(system.description)) }
+            return .success(.system(system.system))
+        }
+        return authorize(certificate?.nodeIdentity, commonName: certificate?.commonName).map { .node($0) }
     }
 
     /// The topology entry of the peer presenting `certificate`, if it may talk to us.

@@ -24,18 +24,24 @@ extension Replica {
     /// any row is invalid, none (the error names the row).
     @discardableResult
     public func write(dataset id: String, rows: [[String: JSONValue]]) throws -> WriteOutcome {
-        try bulkWrite(dataset: id) { write in
-            for (index, values) in rows.enumerated() { try write(values, rows.count > 1 ? "row \(index + 1): " : "") }
+        try bulkWrite(dataset: id) { writer in
+            for (index, values) in rows.enumerated() { try writer.write(values, rows.count > 1 ? "row \(index + 1): " : "") }
         }
     }
 
+    /// What `bulkWrite` hands its producer: write a row, delete a record.
+    public struct BulkWriter {
+        /// Checks one row against the catalog entry (the label prefixes its errors) and applies it.
+        public let write: ([String: JSONValue], _ label: String) throws -> Void
+        /// Deletes the record with this key (a tombstone).
+        public let delete: (_ key: String) throws -> Void
+    }
+
     /// Writes records as `produce` hands them over, in one transaction, without
-    /// holding them in memory: for imports of any size. Each call of `write`
-    /// checks one row against the catalog entry (the label prefixes its errors)
-    /// and applies it; an error thrown out of `produce` rolls everything back.
+    /// holding them in memory: for imports of any size. An error thrown out of
+    /// `produce` rolls everything back.
     @discardableResult
-    public func bulkWrite(dataset id: String,
-                          _ produce: (_ write: ([String: JSONValue], _ label: String) throws -> Void) throws -> Void) throws -> WriteOutcome {
+    public func bulkWrite(dataset id: String, _ produce: (BulkWriter) throws -> Void) throws -> WriteOutcome {
         guard let known = try knownDataset(id) else {
             throw ReplicationError("no published catalog entry for dataset '\(id)' at \(nodeID); datasets are: \(try datasets().map(\.definition.id).joined(separator: ", "))")
         }
@@ -45,7 +51,13 @@ extension Replica {
         let dataset = known.definition
         var applied = Set<String>(), proposed = Set<String>()
         try transaction(from: nil, cursor: nil) { emitChange in try withoutActuallyEscaping(emitChange) { emit in
-            try produce { values, label in
+            let delete = { (key: String) throws in
+                guard let state = try self.record(dataset: id, key: key) else {
+                    throw ReplicationError("dataset '\(id)' has no record '\(key)' at this node")
+                }
+                try emit(Change.delete(dataset: id, key: key, region: state.region, origin: self.nodeID, hlc: self.tick()), nil)
+            }
+            try produce(BulkWriter(write: { [self] values, label in
                 let (key, region) = try check(values, dataset: dataset, row: label)
                 var values = values
                 let foreign = values.keys.filter { dataset.authority(for: $0) != nodeID }
@@ -61,7 +73,7 @@ extension Replica {
                 if !values.isEmpty {
                     try emit(Change.write(dataset: id, key: key, region: region, values: values, origin: nodeID, hlc: tick()), nil)
                 }
-            }
+            }, delete: delete))
         } }
         return WriteOutcome(applied: applied.sorted(), proposed: proposed.sorted())
     }
