@@ -185,7 +185,41 @@ func benchmark() throws {
                peakMemoryMB("sz-pingshan"), peakMemoryMB("sz"), peakMemoryMB("gd")))
     stopAll()
 
-    // 4. Routing scales: what a district pulls costs the same whether the city holds
+    // 4. Import: one CSV file of all the rows through `syncnode import` (one process,
+    //    one transaction), against the raw insert rate.
+    do {
+        let csvPath = "\(directory)/import.csv"
+        FileManager.default.createFile(atPath: csvPath, contents: nil)
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: csvPath))
+        out.write(Data("uscc,region,name,capital,status,registered\n".utf8))
+        var chunk = ""
+        for n in 0..<total {
+            chunk += "91440310MB\(String(format: "%08d", n)),440310,深圳市坪山区示例导入有限公司第\(n)号,\(n % 100_000),存续,2024-05-17\n"
+            if chunk.utf8.count > 1 << 20 { out.write(Data(chunk.utf8)); chunk = "" }
+        }
+        out.write(Data(chunk.utf8))
+        try out.close()
+        let size = (try FileManager.default.attributesOfItem(atPath: csvPath)[.size] as? Int) ?? 0
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = ["import"] + nodeArgs("sz-pingshan") + ["--dataset", "enterprise", csvPath]
+        p.standardOutput = FileHandle.nullDevice
+        let start = Date()
+        try p.run()
+        var peak = 0.0
+        while p.isRunning {
+            if let status = try? String(contentsOfFile: "/proc/\(p.processIdentifier)/status", encoding: .utf8),
+               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+               let kb = Double(line.split(separator: " ").dropFirst().first ?? "") { peak = max(peak, kb / 1024) }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let seconds = elapsed(since: start)
+        guard p.terminationStatus == 0 else { throw SyncNodeError("import the benchmark CSV", "syncnode import exited \(p.terminationStatus)") }
+        say(String(format: "import of a %.0f MB CSV:    %9.0f rows/s (%.1f s, %.0f%% of raw insert), peak memory %.0f MB, exit %d",
+                   Double(size) / 1e6, Double(total) / seconds, seconds, 100 * Double(total) / seconds / rawRate, peak, p.terminationStatus))
+    }
+
+    // 5. Routing scales: what a district pulls costs the same whether the city holds
     //    ten thousand or a million records of other districts (per-peer outbox, an index range).
     func pullCost(others: Int) throws -> Double {
         let dir = "\(directory)/routing-\(others)"

@@ -28,3 +28,13 @@ final class ArgumentsTests: XCTestCase {
         XCTAssertEqual(Set(columns).count, 1, t.render())
     }
 }
+
+extension ArgumentsTests {
+    func testCompleteUTF8Prefix() {
+        let text = Array("a坪山".utf8)   // 1 + 3 + 3 bytes
+        XCTAssertEqual(RowSource.completeUTF8Prefix(text), 7)
+        XCTAssertEqual(RowSource.completeUTF8Prefix(Array(text.prefix(6))), 4, "a character cut at the end is left for the next chunk")
+        XCTAssertEqual(RowSource.completeUTF8Prefix(Array(text.prefix(5))), 4)
+        XCTAssertEqual(RowSource.completeUTF8Prefix(Array(text.prefix(4))), 4)
+    }
+}

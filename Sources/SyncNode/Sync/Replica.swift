@@ -190,8 +190,9 @@ public final class Replica: @unchecked Sendable {
         // The bytes as received serve as log body, and as the state of a new record,
         // when the whole change is authoritative and no item predates its own tombstone.
         let tombstone = change.tombstone
-        let raw = proposals == nil && change.items.values.allSatisfy({ w in tombstone.map { w.stamp > $0 } ?? true })
-            ? incoming.raw.map { String(decoding: $0, as: UTF8.self) } : nil
+        // A change written here is encoded once, for both.
+        let whole = proposals == nil && change.items.values.allSatisfy({ w in tombstone.map { w.stamp > $0 } ?? true })
+        let raw = whole ? String(decoding: incoming.raw.map(Array.init) ?? change.jsonBytes, as: UTF8.self) : nil
 
         if let authoritative {
             // New records (most of replication traffic) take one statement; existing ones are merged.

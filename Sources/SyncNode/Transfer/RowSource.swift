@@ -109,7 +109,9 @@ struct RowSource {
             if !decided {
                 // Auto: UTF-8 unless the first chunk is not (a character cut at its end is allowed).
                 decided = true
-                if String(validating: chunk.dropLast(4), as: UTF8.self) == nil { transcoder = try Transcoder(from: "GB18030") }
+                if String(validating: chunk[..<Self.completeUTF8Prefix(chunk)], as: UTF8.self) == nil {
+                    transcoder = try Transcoder(from: "GB18030")
+                }
             }
             var text: [UInt8]
             do { text = try transcoder?.convert(chunk, final: last, offset: offset) ?? chunk } catch {
