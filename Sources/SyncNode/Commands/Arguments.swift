@@ -70,6 +70,14 @@ public struct Arguments: Sendable {
         return v
     }
 
+    /// The first positional argument, e.g. a file or an id.
+    public func positional(_ what: String, command: String, example: String) throws -> String {
+        guard let value = positionals.first else {
+            throw SyncNodeError("run '\(command)'", "give \(what)", hint: example)
+        }
+        return value
+    }
+
     /// An integer flag.
     public func int(_ name: String, default fallback: Int, command: String) throws -> Int {
         guard let text = value(name) else { return fallback }

@@ -16,9 +16,7 @@ enum CatalogPublishCommand: Command {
 
     static func run(_ arguments: Arguments) throws -> Int32 {
         let context = try NodeFlags.context(arguments, command: "syncnode catalog publish")
-        guard let file = arguments.positionals.first else {
-            throw SyncNodeError("run 'syncnode catalog publish'", "give the entry's JSON file", hint: "syncnode catalog publish ... entry.json")
-        }
+        let file = try arguments.positional("the entry's JSON file", command: "syncnode catalog publish", example: "syncnode catalog publish ... entry.json")
         guard let data = FileManager.default.contents(atPath: file) else {
             throw SyncNodeError("read \(file)", "the file cannot be read", hint: "check the path")
         }
@@ -41,9 +39,7 @@ enum CatalogWithdrawCommand: Command {
 
     static func run(_ arguments: Arguments) throws -> Int32 {
         let context = try NodeFlags.context(arguments, command: "syncnode catalog withdraw")
-        guard let id = arguments.positionals.first else {
-            throw SyncNodeError("run 'syncnode catalog withdraw'", "give the entry's id", hint: "syncnode catalog withdraw ... ID")
-        }
+        let id = try arguments.positional("the entry's id", command: "syncnode catalog withdraw", example: "syncnode catalog withdraw ... ID")
         let entry = try Replica.open(context).withdraw(id)
         Output.line("withdrew \(entry.id) \(entry.name) (version \(entry.version)) at \(context.node.id)")
         return 0
@@ -81,9 +77,7 @@ enum CatalogShowCommand: Command {
 
     static func run(_ arguments: Arguments) throws -> Int32 {
         let context = try NodeFlags.context(arguments, command: "syncnode catalog show")
-        guard let id = arguments.positionals.first else {
-            throw SyncNodeError("run 'syncnode catalog show'", "give the entry's id", hint: "syncnode catalog show ... ID")
-        }
+        let id = try arguments.positional("the entry's id", command: "syncnode catalog show", example: "syncnode catalog show ... ID")
         guard let e = try Replica.open(context).catalogEntry(id) else {
             throw SyncNodeError("show catalog entry '\(id)'", "\(context.node.id) holds no such entry", hint: "see syncnode catalog list")
         }

@@ -27,9 +27,7 @@ enum ImportCommand: Command {
         let command = "syncnode import"
         let context = try NodeFlags.context(arguments, command: command)
         let datasetID = try arguments.required("dataset", command: command)
-        guard let path = arguments.positionals.first else {
-            throw SyncNodeError("run '\(command)'", "give the file to import", hint: "syncnode import ... --dataset ID FILE")
-        }
+        let path = try arguments.positional("the file to import", command: command, example: "syncnode import ... --dataset ID FILE")
         let formatName = arguments.value("format") ?? (path.lowercased().hasSuffix(".jsonl") || path.lowercased().hasSuffix(".ndjson") ? "jsonl" : "csv")
         guard let format = RowSource.Format(rawValue: formatName) else {
             throw SyncNodeError("run '\(command)'", "--format must be csv or jsonl, not '\(formatName)'")
