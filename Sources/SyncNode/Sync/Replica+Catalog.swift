@@ -15,13 +15,17 @@ extension Replica {
     /// Datasets this node accepts records of: published or withdrawn catalog
     /// entries, then the topology's stop-gap definitions for datasets the catalog
     /// does not list yet.
+    /// Entries are decoded again only when the catalog has changed (its count or newest stamp).
     func knownDatasets(_ db: Database) throws -> [String: KnownDataset] {
+        let version = try db.first("SELECT COUNT(*), COALESCE(MAX(stamp_hlc), 0) FROM catalog_entry") { "\($0.int64(0))/\($0.int64(1))" } ?? ""
+        if let cached = catalogCache.value, cached.version == version { return cached.known }
         var known: [String: KnownDataset] = [:]
         for dataset in context.topology.datasets { known[dataset.id] = KnownDataset(definition: dataset, withdrawn: false) }
         try db.forEach("SELECT body FROM catalog_entry WHERE status IN ('published', 'withdrawn')") { row in
             let entry = try JSON.decode(CatalogEntry.self, from: Data(row.text(0).utf8))
             known[entry.id] = KnownDataset(definition: entry.definition, withdrawn: entry.isWithdrawn)
         }
+        catalogCache.value = (version, known)
         return known
     }
 

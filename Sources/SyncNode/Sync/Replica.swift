@@ -68,6 +68,8 @@ public final class Replica: @unchecked Sendable {
     public let signal: ChangeSignal
     /// Counters for the node's metrics.
     public let metrics = Metrics()
+    /// The datasets known from the catalog, with the catalog version they were read at.
+    let catalogCache = Locked<(version: String, known: [String: KnownDataset])?>(nil)
     private var clock: HybridClock
     private let clockLock = NSLock()
     /// Outbox entries added per neighbour by the transaction in progress (store queue only).
