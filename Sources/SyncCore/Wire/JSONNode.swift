@@ -108,16 +108,12 @@ struct JSONParser {
         }
     }
 
-    mutating func literal(_ word: StaticString) throws(JSONParseError) {
-        let count = word.utf8CodeUnitCount
-        guard index + count <= bytes.count else { throw error("invalid literal") }
-        var i = 0
-        var matches = true
-        word.withUTF8Buffer { w in
-            while i < count { if bytes[index + i] != w[i] { matches = false; break }; i += 1 }
+    mutating func literal(_ word: String) throws(JSONParseError) {
+        let expected = word.utf8
+        guard index + expected.count <= bytes.count, bytes[index..<(index + expected.count)].elementsEqual(expected) else {
+            throw error("invalid literal")
         }
-        guard matches else { throw error("invalid literal") }
-        index += count
+        index += expected.count
     }
 
     mutating func number() throws(JSONParseError) -> JSONNode {

@@ -4,8 +4,8 @@ public struct JSONWriter: Sendable {
 
     public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
 
-    public mutating func raw(_ text: StaticString) {
-        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    public mutating func raw(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
     }
 
     public mutating func raw(_ other: [UInt8]) { bytes.append(contentsOf: other) }
