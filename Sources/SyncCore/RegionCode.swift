@@ -23,8 +23,6 @@ public struct RegionCode: Hashable, Comparable, Sendable, Codable, CustomStringC
         self.code = code
     }
 
-    /// The two-digit province part, e.g. "44".
-    public var provincePrefix: Substring { code.prefix(2) }
     /// The four-digit province+city part, e.g. "4403".
     public var cityPrefix: Substring { code.prefix(4) }
 

@@ -25,7 +25,7 @@ enum Dashboard {
         ul.attention{margin:0;padding-left:20px;color:#a61e4d}
         </style></head><body>
         <header><h1>\(e(status.node.name)) <small>\(e(status.node.id))</small> \(badge(status.state))</h1>
-        <p>联邦 Federation \(e(status.node.federation)) · 层级 \(e(status.node.tier)) · 区划 \(e(status.node.region)) · \(e(status.node.url)) · 更新于 \(e(String(status.generatedAt.prefix(19)).replacingOccurrences(of: "T", with: " "))) UTC · 每\(refreshSeconds)秒刷新</p></header>
+        <p>联邦 Federation \(e(status.node.federation)) · 层级 \(e(Tier(rawValue: status.node.tier)?.chineseName ?? "")) \(e(status.node.tier)) · 区划 \(e(status.node.region)) · \(e(status.node.url)) · 更新于 \(e(String(status.generatedAt.prefix(19)).replacingOccurrences(of: "T", with: " "))) UTC · 每\(refreshSeconds)秒刷新</p></header>
         <main>
 
         """

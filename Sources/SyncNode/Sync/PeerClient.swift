@@ -45,12 +45,6 @@ public final class PeerClient {
         return response.body
     }
 
-    /// GETs `path` and decodes the JSON answer.
-    public func get<Answer: Decodable>(_ path: String, as answer: Answer.Type, timeout: Double? = nil) throws -> Answer {
-        let response = try client.send(method: "GET", path: path, timeout: timeout)
-        return try decode(response, path: path, as: answer)
-    }
-
     private func check(_ response: HTTPSResponse, path: String) throws {
         guard response.status == 200 else {
             let reason = (try? JSON.decode(ErrorBody.self, from: response.body).error)
