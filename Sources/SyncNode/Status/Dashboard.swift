@@ -22,7 +22,7 @@ enum Dashboard {
         th{background:#f0f3f7;font-weight:600} td.num{text-align:right;font-variant-numeric:tabular-nums}
         .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;color:#fff}
         .ok{background:#2f9e44}.attention{background:#e67700}.bad{background:#c92a2a}.muted{color:#6b7785}
-        ul.attention{margin:0;padding-left:20px;color:#a61e4d}
+        ul.problems{margin:0;padding-left:20px;color:#a61e4d}
         </style></head><body>
         <header><h1>\(e(status.node.name)) <small>\(e(status.node.id))</small> \(badge(status.state))</h1>
         <p>联邦 Federation \(e(status.node.federation)) · 层级 \(e(Tier(rawValue: status.node.tier)?.chineseName ?? "")) \(e(status.node.tier)) · 区划 \(e(status.node.region)) · \(e(status.node.url)) · 更新于 \(e(String(status.generatedAt.prefix(19)).replacingOccurrences(of: "T", with: " "))) UTC · 每\(refreshSeconds)秒刷新</p></header>
@@ -30,7 +30,7 @@ enum Dashboard {
 
         """
         if !status.attention.isEmpty {
-            html += "<section><h2>需要关注 <small>Needs attention</small></h2><ul class=\"attention\">"
+            html += "<section><h2>需要关注 <small>Needs attention</small></h2><ul class=\"problems\">"
             html += status.attention.map { "<li>\(e($0))</li>" }.joined() + "</ul></section>\n"
         }
         html += "<section><h2>联邦树 <small>Federation tree — every node below this one</small></h2><table><tr><th>节点 Node</th><th>名称</th><th>状态 State</th><th>上报 Reported</th><th>待发送 Outbox</th><th>延迟 Lag</th><th>冲突</th><th>记录 Records</th><th>问题 Problems</th></tr>\n"

@@ -125,7 +125,9 @@ public struct NodeStatus: Codable, Sendable {
             let d = known.definition
             let lastWrite = stats[d.id].flatMap { $0.lastWrite > 0 ? Timestamp.date(millis: $0.lastWrite) : nil }
             let frequency = frequencies[d.id]
-            let freshness = frequency.flatMap { known.withdrawn ? nil : FrequencyStatus.assess(lastWrite: lastWrite, frequency: $0, now: now) }
+            // Judged where it can be: at the source, or where its records are held.
+            let judged = !known.withdrawn && (d.sourceNode == context.node.id || (stats[d.id]?.records ?? 0) > 0)
+            let freshness = frequency.flatMap { judged ? FrequencyStatus.assess(lastWrite: lastWrite, frequency: $0, now: now) : nil }
             if d.sourceNode == context.node.id, let freshness, freshness == .overdue || freshness == .dueSoon {
                 attention.append("dataset \(d.id) is \(freshness.rawValue): declared \(frequency!), last written \(lastWrite.map { Timestamp.ago($0, now: now) } ?? "never")")
             }
