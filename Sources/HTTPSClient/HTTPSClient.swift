@@ -44,12 +44,6 @@ public struct HTTPSClientError: Error, CustomStringConvertible, Sendable {
     public let message: String
 
     public var description: String { "request to \(url) failed: \(message)" }
-
-    /// True when the peer could not be reached at all (down, refused, timed out).
-    public var isUnreachable: Bool {
-        [Int(CURLE_COULDNT_CONNECT.rawValue), Int(CURLE_OPERATION_TIMEDOUT.rawValue),
-         Int(CURLE_COULDNT_RESOLVE_HOST.rawValue), Int(CURLE_GOT_NOTHING.rawValue)].contains(code)
-    }
 }
 
 /// Holds what the C callbacks need for one client; passed to them unretained.

@@ -26,8 +26,7 @@ enum Schema {
                 last_error           TEXT,             -- the last failure, as an operator reads it
                 last_error_at        INTEGER,
                 consecutive_failures INTEGER NOT NULL DEFAULT 0,
-                cert_not_after       INTEGER,          -- the peer certificate's expiry, as last seen (ms)
-                peer_time_offset_ms  INTEGER           -- the peer's clock minus ours at the last exchange
+                cert_not_after       INTEGER           -- the peer certificate's expiry, as last seen (ms)
             );
             """),
         Migration(version: 2, name: "records, change log, outboxes, cursors, conflicts", sql: """
