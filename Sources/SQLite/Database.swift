@@ -82,6 +82,11 @@ public final class Database {
 
     /// Maps every row of a query.
     public func rows<T>(_ sql: String, _ values: any SQLConvertible..., map: (Row) throws -> T) throws -> [T] {
+        try rows(sql, values, map: map)
+    }
+
+    /// Maps every row of a query with an array of parameters.
+    public func rows<T>(_ sql: String, _ values: [any SQLConvertible], map: (Row) throws -> T) throws -> [T] {
         var result: [T] = []
         try forEach(sql, values) { result.append(try map($0)) }
         return result
@@ -121,7 +126,4 @@ public final class Database {
     public func dataVersion() throws -> Int64 {
         try first("PRAGMA data_version") { $0.int64(0) } ?? 0
     }
-
-    /// The SQLite library version, e.g. "3.40.1".
-    public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
 }

@@ -7,6 +7,7 @@ public enum SQLValue: Sendable, Equatable {
     case real(Double)
     case text(String)
     case blob(Data)
+    case bytes([UInt8])
 }
 
 /// A Swift value that can be bound to a statement parameter.
@@ -25,6 +26,7 @@ extension Bool: SQLConvertible { public var sqlValue: SQLValue { .integer(self ?
 extension String: SQLConvertible { public var sqlValue: SQLValue { .text(self) } }
 extension Substring: SQLConvertible { public var sqlValue: SQLValue { .text(String(self)) } }
 extension Data: SQLConvertible { public var sqlValue: SQLValue { .blob(self) } }
+extension Array: SQLConvertible where Element == UInt8 { public var sqlValue: SQLValue { .bytes(self) } }
 extension Optional: SQLConvertible where Wrapped: SQLConvertible {
     public var sqlValue: SQLValue { self?.sqlValue ?? .null }
 }

@@ -25,9 +25,6 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
         return primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT
     }
 
-    /// True when the failure is a constraint violation (unique, foreign key, check).
-    public var isConstraint: Bool { code & 0xff == SQLITE_CONSTRAINT }
-
     public var description: String {
         var text = "SQLite error \(code) in \(path): \(message)"
         if let sql { text += " (while running: \(sql.prefix(120)))" }

@@ -34,6 +34,8 @@ public final class Statement {
             case .integer(let v): rc = sqlite3_bind_int64(handle, index, v)
             case .real(let v): rc = sqlite3_bind_double(handle, index, v)
             case .text(let v): rc = shim_sqlite3_bind_text_transient(handle, index, v, -1)
+            case .bytes(let v):
+                rc = v.withUnsafeBytes { shim_sqlite3_bind_blob_transient(handle, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32($0.count)) }
             case .blob(let v):
                 rc = v.withUnsafeBytes { raw in
                     shim_sqlite3_bind_blob_transient(handle, index, raw.baseAddress, Int32(raw.count))
@@ -41,6 +43,50 @@ public final class Statement {
             }
             guard rc == SQLITE_OK else { throw database.error(rc, sql: sql) }
         }
+    }
+
+    /// Binds one integer to parameter `index` (1-based), for hot paths that bind without boxing.
+    public func bind(_ index: Int32, _ value: Int64) throws {
+        let rc = sqlite3_bind_int64(handle, index, value)
+        guard rc == SQLITE_OK else { throw database.error(rc, sql: sql) }
+    }
+
+    /// Binds text to parameter `index` (1-based).
+    public func bind(_ index: Int32, text value: String) throws {
+        var copy = value
+        let rc = copy.withUTF8 { utf8 in
+            utf8.withMemoryRebound(to: CChar.self) { chars in
+                shim_sqlite3_bind_text_transient(handle, index, chars.baseAddress ?? UnsafePointer(bitPattern: 1)!, Int32(chars.count))
+            }
+        }
+        guard rc == SQLITE_OK else { throw database.error(rc, sql: sql) }
+    }
+
+    /// Binds bytes as a blob to parameter `index` (1-based).
+    public func bind(_ index: Int32, bytes value: [UInt8]) throws {
+        let rc = value.withUnsafeBytes { shim_sqlite3_bind_blob_transient(handle, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32($0.count)) }
+        guard rc == SQLITE_OK else { throw database.error(rc, sql: sql) }
+    }
+
+    /// Binds NULL to parameter `index` (1-based).
+    public func bindNull(_ index: Int32) throws {
+        let rc = sqlite3_bind_null(handle, index)
+        guard rc == SQLITE_OK else { throw database.error(rc, sql: sql) }
+    }
+
+    /// Runs a statement bound with the typed `bind` calls to completion and
+    /// resets it; returns the rows it changed.
+    @discardableResult
+    public func execute() throws -> Int {
+        defer { sqlite3_reset(handle) }
+        while try step() {}
+        return Int(sqlite3_changes(database.handle))
+    }
+
+    /// Clears earlier bindings before typed `bind` calls.
+    public func clear() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
     }
 
     /// Advances to the next row. Returns false when the statement is done.
@@ -83,6 +129,13 @@ public struct Row {
 
     public func optionalText(_ i: Int) -> String? { isNull(i) ? nil : text(i) }
     public func optionalInt64(_ i: Int) -> Int64? { isNull(i) ? nil : int64(i) }
+
+    /// A blob (or text) column's bytes.
+    public func bytes(_ i: Int) -> [UInt8] {
+        let n = Int(sqlite3_column_bytes(statement.handle, Int32(i)))
+        guard n > 0, let p = sqlite3_column_blob(statement.handle, Int32(i)) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: p, count: n))
+    }
 
     public func blob(_ i: Int) -> Data {
         let n = Int(sqlite3_column_bytes(statement.handle, Int32(i)))

@@ -1,9 +1,10 @@
 import COpenSSL
 import Glibc
+public import Posix
 
 /// One server-side TLS connection over an accepted socket. Owns its `SSL*`.
 /// Used by one thread at a time.
-public final class TLSConnection: @unchecked Sendable {
+public final class TLSConnection: @unchecked Sendable {   // one connection thread uses it at a time
     let ssl: OpaquePointer
     /// The underlying socket.
     public let socket: TCPSocket
@@ -83,12 +84,7 @@ public final class TLSConnection: @unchecked Sendable {
     /// socket). Returns false on timeout.
     public func waitReadable(milliseconds: Int32) -> Bool {
         if SSL_pending(ssl) > 0 { return true }
-        var pfd = pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0)
-        while true {
-            let rc = poll(&pfd, 1, milliseconds)
-            if rc < 0 && errno == EINTR { continue }
-            return rc != 0
-        }
+        return socket.waitReadable(milliseconds: milliseconds)
     }
 
     /// Writes all of `bytes`.
@@ -118,4 +114,8 @@ public final class TLSConnection: @unchecked Sendable {
         ERR_clear_error()
         socket.close()
     }
+}
+
+extension TLSConnection: ByteStream {
+    public var peerAddress: String { socket.peer }
 }

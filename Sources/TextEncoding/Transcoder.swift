@@ -51,12 +51,9 @@ public final class Transcoder {
             case EINVAL:
                 throw TranscodingError(message: "the input ends inside a \(encoding) character (byte \(offset + consumed))")
             default:
-                throw TranscodingError(message: "byte \(offset - (input.count - chunk.count) + consumed) is not valid \(encoding); choose the right --encoding")
+                throw TranscodingError(message: "byte \(offset - (input.count - chunk.count) + consumed) is not valid \(encoding); choose the file's real encoding")
             }
         }
         return Array(output[0..<(output.count - outLeft)])
     }
 }
-
-/// Whether a file descriptor is a terminal (for progress lines).
-public func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }

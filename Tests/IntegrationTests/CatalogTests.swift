@@ -1,4 +1,5 @@
 import Foundation
+import SyncTesting
 import XCTest
 
 /// The catalog federated between real processes: a district publishes, the

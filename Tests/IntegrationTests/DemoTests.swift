@@ -1,5 +1,6 @@
 import Foundation
 import TLS
+import SyncTesting
 import XCTest
 
 /// The README's main job, run to completion non-interactively, its final state checked.
@@ -13,15 +14,15 @@ final class DemoTests: XCTestCase {
         var topology = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: source)) as? [String: Any])
         var nodes = try XCTUnwrap(topology["nodes"] as? [[String: Any]])
         for i in nodes.indices {
-            nodes[i]["url"] = "https://127.0.0.1:\(try Federation.freePort())"
-            nodes[i]["adminPort"] = try Federation.freePort()
+            nodes[i]["url"] = "https://127.0.0.1:\(try FreePorts.next())"
+            nodes[i]["adminPort"] = try FreePorts.next()
         }
         topology["nodes"] = nodes
         let path = "\(dir)/topology.json"
         try JSONSerialization.data(withJSONObject: topology).write(to: URL(fileURLWithPath: path))
 
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Federation.binary)
+        process.executableURL = URL(fileURLWithPath: Fleet.executable(named: "syncnode"))
         let catalog = source.deletingPathExtension().path + ".catalog.json"
         process.arguments = ["demo", "--topology", path, "--catalog", catalog, "--dir", "\(dir)/demo", "--timeout", "180"]
         let out = Pipe()

@@ -1,4 +1,5 @@
 import Foundation
+import SyncTesting
 import XCTest
 
 /// Two and more real `syncnode serve` processes over mutual TLS.

@@ -1,4 +1,5 @@
 import Foundation
+import SyncTesting
 import XCTest
 
 /// What operators see, from real processes: status, the tree, the dashboard, metrics.
@@ -9,7 +10,7 @@ final class OperatorsTests: XCTestCase {
             .init(id: "sz", tier: "city", region: "440300", parent: "gd", name: "深圳市"),
             .init(id: "sz-pingshan", tier: "district", region: "440310", parent: "sz", name: "坪山区"),
             .init(id: "sz-futian", tier: "district", region: "440304", parent: "sz", name: "福田区"),
-        ], datasets: [ReplicationTests.dataset("ps-enterprise", source: "sz-pingshan", key: "uscc", items: [ReplicationTests.item("name")])],
+        ], datasets: [FleetTopology.dataset("ps-enterprise", source: "sz-pingshan", key: "uscc", items: [FleetTopology.item("name")])],
         policy: ["silentAfterSeconds": 3, "stalledAfterSeconds": 60])
     }
 

@@ -1,6 +1,8 @@
 import Foundation
 import HTTPSClient
 import TLS
+import Posix
+import SyncTesting
 import XCTest
 
 /// The federation port refuses every peer that is not a verified neighbour,

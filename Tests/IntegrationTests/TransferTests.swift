@@ -1,4 +1,5 @@
 import Foundation
+import SyncTesting
 import XCTest
 
 /// Getting data in and out with the real binary: import, export, validation, encodings.

@@ -1,4 +1,5 @@
 import SyncCore
+import SyncTesting
 import XCTest
 
 final class MergeTests: XCTestCase {

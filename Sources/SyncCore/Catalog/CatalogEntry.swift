@@ -1,3 +1,5 @@
+import Foundation
+
 /// A resource catalog entry (资源目录条目): the description of one dataset with
 /// every field the regulations require. English field names; values may be Chinese.
 /// Enumerated fields are kept as text so that validation can name a bad value.
@@ -11,6 +13,23 @@ public struct CatalogEntry: Codable, Sendable, Equatable {
         public init(category: String, grade: String) {
             self.category = category
             self.grade = grade
+        }
+    }
+
+    /// A dataset moved from one source to another (departments are reorganised):
+    /// written by the source handing it over, naming the new one.
+    public struct Handover: Codable, Sendable, Equatable {
+        public var from: String
+        public var to: String
+        /// When, as the handing source recorded it (RFC 3339).
+        public var at: String
+        public var reason: String?
+
+        public init(from: String, to: String, at: String, reason: String? = nil) {
+            self.from = from
+            self.to = to
+            self.at = at
+            self.reason = reason
         }
     }
 
@@ -62,12 +81,15 @@ public struct CatalogEntry: Codable, Sendable, Equatable {
     /// draft | published | withdrawn.
     public var status: String
     public var version: Int
+    /// Set on the version that handed the dataset over to its new source.
+    public var handover: Handover?
 
     public init(id: String, name: String, summary: String, provider: String, sourceNode: String, format: String,
                 relatedSystem: String? = nil, classification: Classification, shareType: String, shareConditions: String? = nil,
                 legalBasis: String? = nil, shareMethod: String, openType: String, updateFrequency: String,
                 usageConditions: String? = nil, purpose: String? = nil, contact: Contact, backflow: String, keyItem: String,
-                regionItem: String, items: [ItemDefinition], status: String = "published", version: Int = 1) {
+                regionItem: String, items: [ItemDefinition], status: String = "published", version: Int = 1,
+                handover: Handover? = nil) {
         self.id = id
         self.name = name
         self.summary = summary
@@ -91,6 +113,7 @@ public struct CatalogEntry: Codable, Sendable, Equatable {
         self.items = items
         self.status = status
         self.version = version
+        self.handover = handover
     }
 
     /// The update frequencies, in the order of their periods.
@@ -109,4 +132,29 @@ public struct CatalogEntry: Codable, Sendable, Equatable {
 extension CatalogEntry {
     /// The name catalog changes travel under in the change log and on the wire.
     public static let catalogDataset = "_catalog"
+    /// The data item of a catalog change that holds the entry's JSON.
+    public static let entryItem = "entry"
+
+    /// The entry as JSON (sorted keys): what a catalog change carries.
+    public func jsonText() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    /// Reads an entry's JSON strictly (duplicate members, invalid UTF-8 and
+    /// deep nesting refused) and then by its fields.
+    public static func decode(json bytes: [UInt8]) throws(WireError) -> CatalogEntry {
+        do { _ = try JSONNode.parse(bytes) } catch { throw WireError("the catalog entry is not valid JSON: \(error)") }
+        do { return try JSONDecoder().decode(CatalogEntry.self, from: Data(bytes)) } catch {
+            throw WireError("the catalog entry does not have the expected fields: \(describe(error))")
+        }
+    }
+
+    /// The catalog change that publishes this entry, written by `writer` at `hlc`.
+    public func change(by writer: NodeEntry, hlc: Int64) throws -> Change {
+        let stamp = Stamp(hlc: hlc, origin: writer.id)
+        return Change(dataset: CatalogEntry.catalogDataset, key: id, region: writer.region,
+                      items: [CatalogEntry.entryItem: ItemWrite(value: .string(try jsonText()), stamp: stamp)], origin: writer.id)
+    }
 }

@@ -13,7 +13,7 @@ import SyncCore
 /// (vcard:Kind with vcard:fn and vcard:hasTelephone), sourceNode/backflow/keyItem/
 /// regionItem → syncnode: terms, items → syncnode:items (name, title, type, authority),
 /// version → dcat:version, status → adms:status.
-enum DCAT {
+public enum DCAT {
     static let frequency: [String: String] = [
         "realtime": "http://publications.europa.eu/resource/authority/frequency/UPDATE_CONT",
         "minute": "http://publications.europa.eu/resource/authority/frequency/CONT",
@@ -26,7 +26,7 @@ enum DCAT {
         "year": "http://publications.europa.eu/resource/authority/frequency/ANNUAL",
     ]
 
-    static func document(federation: String, entries: [CatalogEntry], topology: Topology) throws -> String {
+    public static func document(federation: String, entries: [CatalogEntry], topology: Topology) throws -> String {
         let datasets: [[String: Any]] = entries.map { e in
             var d: [String: Any] = [
                 "@id": "urn:syncnode:\(federation):dataset:\(e.id)",

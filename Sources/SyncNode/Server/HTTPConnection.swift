@@ -1,6 +1,6 @@
 import Foundation
 import HTTP1
-import TLS
+import Posix
 
 /// The HTTP/1.1 request loop of one connection, over TLS or plain TCP:
 /// keep-alive, pipelining, 100-continue, request limits, idle timeout, a clean

@@ -1,18 +1,22 @@
 import Foundation
-import TLS
+import Posix
+import Synchronization
 
 /// Accepts TCP connections on its own thread and serves each on a thread of
 /// its own (blocking socket and OpenSSL calls stay off Swift's cooperative
 /// pool), up to a limit; stops gracefully.
-final class Listener: @unchecked Sendable {
+final class Listener: Sendable {
+    private struct State {
+        var active = 0
+        var stopping = false
+    }
+
     private let socket: TCPListener
     private let name: String
     private let log: Log
     private let maxConnections: Int
     private let handle: @Sendable (TCPSocket) -> Void
-    private let lock = NSLock()
-    private var active = 0
-    private var stopping = false
+    private let state = Mutex(State())
     private let finished = DispatchGroup()
 
     /// - Parameter handle: serves one connection; runs on the connection's thread.
@@ -28,10 +32,7 @@ final class Listener: @unchecked Sendable {
     var port: Int { socket.port }
 
     /// Whether `stop` has been called.
-    var isStopping: Bool {
-        lock.lock(); defer { lock.unlock() }
-        return stopping
-    }
+    var isStopping: Bool { state.withLock { $0.stopping } }
 
     func start() {
         finished.enter()
@@ -45,7 +46,7 @@ final class Listener: @unchecked Sendable {
 
     /// Stops accepting and waits up to `grace` seconds for connections to finish.
     func stop(grace: Double) {
-        lock.lock(); stopping = true; lock.unlock()
+        state.withLock { $0.stopping = true }
         if finished.wait(timeout: .now() + grace) == .timedOut {
             log.warning("shutdown_timeout", ["listener": name, "reason": "requests still running after \(grace)s"])
         }
@@ -61,10 +62,11 @@ final class Listener: @unchecked Sendable {
                 continue
             }
             guard let client else { continue }
-            lock.lock()
-            let admitted = !stopping && active < maxConnections
-            if admitted { active += 1 }
-            lock.unlock()
+            let admitted = state.withLock { state -> Bool in
+                guard !state.stopping && state.active < maxConnections else { return false }
+                state.active += 1
+                return true
+            }
             guard admitted else {
                 log.warning("connection_rejected", ["listener": name, "peer": client.peer, "reason": "too many connections"])
                 client.close()
@@ -73,7 +75,7 @@ final class Listener: @unchecked Sendable {
             finished.enter()
             let thread = Thread { [self] in
                 handle(client)
-                lock.lock(); active -= 1; lock.unlock()
+                state.withLock { $0.active -= 1 }
                 finished.leave()
             }
             thread.name = "syncnode-\(name)-conn"

@@ -4,8 +4,8 @@ import SyncCore
 /// `syncnode status --tree`: this node and every node below it, from the
 /// reports that travel up with the health exchange. A node whose report is
 /// older than the policy's silence threshold is marked silent.
-public struct FederationTreeStatus: Codable, Sendable {
-    public struct Entry: Codable, Sendable {
+public struct FederationTreeStatus: Encodable, Sendable {
+    public struct Entry: Encodable, Sendable {
         public var id: String
         public var name: String
         public var tier: String
@@ -55,7 +55,7 @@ public struct FederationTreeStatus: Codable, Sendable {
         return FederationTreeStatus(root: context.node.id, generatedAt: Timestamp.iso(now), nodes: entries)
     }
 
-    func rendered() -> String {
+    public func rendered() -> String {
         var table = Table(["NODE", "NAME", "STATE", "REPORTED", "OUTBOX", "LAG", "CONFLICTS", "RECORDS", "PROBLEMS"])
         for e in nodes {
             let indent = String(repeating: "  ", count: e.depth)

@@ -1,10 +1,11 @@
 import Foundation
 import SyncCore
+import SyncEngine
 import TLS
 
 /// A node's status as `syncnode status --json` prints it and the dashboard shows it.
-public struct NodeStatus: Codable, Sendable {
-    public struct NodeInfo: Codable, Sendable {
+public struct NodeStatus: Encodable, Sendable {
+    public struct NodeInfo: Encodable, Sendable {
         public var id: String
         public var name: String
         public var tier: String
@@ -13,7 +14,7 @@ public struct NodeStatus: Codable, Sendable {
         public var url: String
     }
 
-    public struct CertificateInfo: Codable, Sendable {
+    public struct CertificateInfo: Encodable, Sendable {
         public var notAfter: String
         public var daysLeft: Int
         public var warning: String?
@@ -26,7 +27,7 @@ public struct NodeStatus: Codable, Sendable {
         }
     }
 
-    public struct Peer: Codable, Sendable {
+    public struct Peer: Encodable, Sendable {
         public var id: String
         public var name: String
         /// "parent" or "child".
@@ -51,7 +52,7 @@ public struct NodeStatus: Codable, Sendable {
         public var certificate: CertificateInfo?
     }
 
-    public struct Dataset: Codable, Sendable {
+    public struct Dataset: Encodable, Sendable {
         public var id: String
         public var name: String
         public var sourceNode: String
@@ -84,12 +85,14 @@ public struct NodeStatus: Codable, Sendable {
     public var state: String { attention.isEmpty ? "ok" : "attention" }
 
     /// Gathers the status from the node's store and certificate files.
-    public static func collect(context: NodeContext, store: Store, now: Date = Date()) throws -> NodeStatus {
+    public static func collect(context: NodeContext, replica: Replica, now: Date = Date()) throws -> NodeStatus {
         let policy = context.topology.policy
-        let health = try store.peerHealth()
-        let replica = try Replica(context: context, store: store)
-        let cursors = try replica.cursors()
-        let outboxes = try replica.outboxStates()
+        let facts = try replica.store.read { r in
+            (health: try r.peerHealth(), cursors: try r.cursors(), outboxes: try r.outboxStates(), stats: try r.datasetStats(),
+             catalog: try r.catalogEntries(), conflicts: try r.conflictCounts(authority: context.node.id),
+             schema: try r.schemaVersion(), alarms: try r.alarms(),
+             oldest: try Dictionary(uniqueKeysWithValues: context.topology.neighbours(of: context.node.id).map { ($0.id, try r.oldestWaiting(peer: $0.id)) }))
+        }
         var attention: [String] = []
         let certificate = (try? Certificate(pemFile: context.certificateFile)).map {
             CertificateInfo(notAfter: $0.notAfter, now: now, whose: "this node's")
@@ -100,12 +103,12 @@ public struct NodeStatus: Codable, Sendable {
         let neighbours = (context.parent.map { [($0, "parent")] } ?? []) + context.children.map { ($0, "child") }
         var peers: [Peer] = []
         for (entry, role) in neighbours {
-            let h = health[entry.id]
-            let heardAgo = h?.lastHeardAt.map { max(0, Int(now.timeIntervalSince($0))) }
+            let h = facts.health[entry.id]
+            let heardAgo = h?.lastHeardAt.map { max(0, Int(min(now.timeIntervalSince($0), 1e9))) }
             let failing = (h?.consecutiveFailures ?? 0) > 0 && (h?.lastErrorAt ?? .distantPast) >= (h?.lastHeardAt ?? .distantPast)
-            let waiting = outboxes[entry.id]?.depth ?? 0
-            let oldest = try replica.oldestWaiting(for: entry.id).map { max(0, Int(now.timeIntervalSince(Timestamp.date(millis: $0)))) }
-            let resync = outboxes[entry.id]?.resyncOwed ?? false
+            let waiting = facts.outboxes[entry.id]?.depth ?? 0
+            let oldest = (facts.oldest[entry.id] ?? nil).map { max(0, Int(min(now.timeIntervalSince(Timestamp.date(millis: $0)), 1e9))) }
+            let resync = facts.outboxes[entry.id]?.resyncOwed ?? false
             let state = PeerState.assess(lastHeardSecondsAgo: heardAgo, failingSinceHeard: failing, waiting: waiting,
                                          oldestWaitingSeconds: oldest, resyncOwed: resync, policy: policy)
             let cert = h?.certificateNotAfter.map { CertificateInfo(notAfter: $0, now: now, whose: "\(entry.id)'s") }
@@ -116,11 +119,11 @@ public struct NodeStatus: Codable, Sendable {
                               state: state, lastHeard: h?.lastHeardAt.map(Timestamp.iso), lastHeardSecondsAgo: heardAgo,
                               lastError: h?.lastError, lastErrorAt: h?.lastErrorAt.map(Timestamp.iso),
                               consecutiveFailures: h?.consecutiveFailures ?? 0, retrying: failing && role == "parent",
-                              cursors: cursors[entry.id] ?? [:], outbox: waiting, lagSeconds: oldest ?? 0, resyncOwed: resync,
+                              cursors: facts.cursors[entry.id] ?? [:], outbox: waiting, lagSeconds: oldest ?? 0, resyncOwed: resync,
                               certificate: cert))
         }
-        let stats = try replica.datasetStats()
-        let frequencies = Dictionary(try replica.catalogEntries().map { ($0.id, $0.updateFrequency) }, uniquingKeysWith: { a, _ in a })
+        let stats = facts.stats
+        let frequencies = Dictionary(facts.catalog.map { ($0.id, $0.updateFrequency) }, uniquingKeysWith: { a, _ in a })
         let datasets = try replica.datasets().map { known in
             let d = known.definition
             let lastWrite = stats[d.id].flatMap { $0.lastWrite > 0 ? Timestamp.date(millis: $0.lastWrite) : nil }
@@ -135,20 +138,30 @@ public struct NodeStatus: Codable, Sendable {
                            lastUpdate: stats[d.id].map { Timestamp.iso(Timestamp.date(millis: $0.lastUpdate)) }, withdrawn: known.withdrawn,
                            updateFrequency: frequency, lastAuthorityWrite: lastWrite.map(Timestamp.iso), frequencyStatus: freshness)
         }
-        let conflicts = try replica.conflictCounts()
-        if conflicts.addressedHere > 0 {
-            attention.append("\(conflicts.addressedHere) conflict(s) addressed to this node as the authority (syncnode conflicts)")
+        if facts.conflicts.addressed > 0 {
+            attention.append("\(facts.conflicts.addressed) conflict(s) addressed to this node as the authority (syncnode conflicts)")
+        }
+        for alarm in facts.alarms {
+            attention.append("\(alarm.message) (\(alarm.count)×, last \(Timestamp.ago(Timestamp.date(millis: alarm.lastAt), now: now)))")
         }
         let n = context.node
         return NodeStatus(node: NodeInfo(id: n.id, name: n.name, tier: n.tier.rawValue, region: n.region.code,
                                          federation: context.topology.federation, url: n.url),
-                          generatedAt: Timestamp.iso(now), schemaVersion: try store.schemaVersion(), certificate: certificate,
-                          peers: peers, datasets: datasets, conflicts: conflicts.held, conflictsForThisNode: conflicts.addressedHere,
+                          generatedAt: Timestamp.iso(now), schemaVersion: facts.schema, certificate: certificate,
+                          peers: peers, datasets: datasets, conflicts: facts.conflicts.held, conflictsForThisNode: facts.conflicts.addressed,
                           attention: attention)
     }
 
+    /// This node's health message for its parent: its status and its subtree's reports.
+    public static func healthMessage(context: NodeContext, replica: Replica) throws -> HealthMessage {
+        let own = try collect(context: context, replica: replica).summary
+        let below = try replica.store.read { try $0.subtreeReports(now: Date()) }.values.sorted { $0.id < $1.id }
+        return HealthMessage(node: context.node.id, time: replica.wallClock.millis(), version: SyncNodeVersion.current,
+                             reports: [own] + below)
+    }
+
     /// The human table.
-    func rendered(now: Date = Date()) -> String {
+    public func rendered(now: Date = Date()) -> String {
         var text = "node \(node.id) (\(node.name), \(node.tier) \(node.region)) in federation \(node.federation): \(state)\n"
         text += "  url          \(node.url)\n  schema       v\(schemaVersion)\n"
         if let c = certificate {

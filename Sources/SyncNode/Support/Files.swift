@@ -1,10 +1,10 @@
 import Foundation
 
 /// Writing the files syncnode produces.
-enum Files {
+public enum Files {
     /// Writes `text` to `path`. Private files (keys) are created with mode 0600
     /// before any byte is written, and checked afterwards.
-    static func write(_ text: String, to path: String, private isPrivate: Bool = false) throws {
+    public static func write(_ text: String, to path: String, private isPrivate: Bool = false) throws {
         let manager = FileManager.default
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {

@@ -1,7 +1,9 @@
 import Foundation
+import HTTP1
 
-/// The JSON settings used on the wire and in `--json` output: sorted keys,
+/// The JSON settings for `--json` output and operators' APIs: sorted keys,
 /// unescaped slashes and unicode, so output is stable and readable in Chinese.
+/// (Everything read from a peer goes through SyncCore's strict reader.)
 public enum JSON {
     public static func encode<T: Encodable>(_ value: T, pretty: Bool = false) throws -> Data {
         let encoder = JSONEncoder()
@@ -9,11 +11,20 @@ public enum JSON {
         return try encoder.encode(value)
     }
 
-    public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
-        try JSONDecoder().decode(type, from: data)
-    }
-
     public static func encode<T: Encodable>(_ value: T, pretty: Bool = false) throws -> [UInt8] {
         Array(try encode(value, pretty: pretty) as Data)
+    }
+
+    /// Pretty JSON text, for `--json`.
+    public static func text<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try encode(value, pretty: true) as Data, as: UTF8.self)
+    }
+}
+
+extension HTTPResponse {
+    /// A JSON response of an encodable value (500 if it cannot be encoded).
+    public static func json<T: Encodable>(_ value: T, status: Int = 200) -> HTTPResponse {
+        guard let body = try? JSON.encode(value) as [UInt8] else { return .error(500, "the answer could not be encoded") }
+        return .json(body, status: status)
     }
 }

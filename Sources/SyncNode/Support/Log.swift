@@ -1,4 +1,5 @@
 import Foundation
+import SyncCore
 
 /// Severity of a log event.
 public enum LogLevel: Int, Comparable, Sendable {
@@ -21,7 +22,7 @@ public enum LogLevel: Int, Comparable, Sendable {
 
 /// Structured logs: one line per event, `key=value` pairs, to standard error.
 /// Values with spaces or quotes are quoted. Never pass secrets (keys, tokens) as fields.
-public final class Log: @unchecked Sendable {
+public final class Log: @unchecked Sendable {   // writes to `sink` happen under `lock`; the rest is immutable
     private let node: String
     private let minimum: LogLevel
     private let lock = NSLock()
@@ -55,28 +56,5 @@ public final class Log: @unchecked Sendable {
             .replacingOccurrences(of: "\"", with: "\\\"")
             .replacingOccurrences(of: "\n", with: "\\n")
         return "\"\(escaped)\""
-    }
-}
-
-/// Time formatting shared by logs, status and the wire.
-public enum Timestamp {
-    /// Milliseconds since the Unix epoch.
-    public static func millis(_ date: Date = Date()) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-
-    /// The date for milliseconds since the Unix epoch.
-    public static func date(millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
-
-    /// RFC 3339 / ISO 8601 in UTC with milliseconds.
-    public static func iso(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon).timeZone(separator: .omitted))
-    }
-
-    /// "12s ago", "3m ago", "2h ago", "5d ago".
-    public static func ago(_ date: Date, now: Date = Date()) -> String {
-        let seconds = max(0, Int(now.timeIntervalSince(date)))
-        if seconds < 60 { return "\(seconds)s ago" }
-        if seconds < 3600 { return "\(seconds / 60)m ago" }
-        if seconds < 86_400 { return "\(seconds / 3600)h ago" }
-        return "\(seconds / 86_400)d ago"
     }
 }

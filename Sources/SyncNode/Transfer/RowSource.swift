@@ -4,6 +4,12 @@ import TextEncoding
 
 /// One row of an import that could not be taken, and why.
 public struct RowError: Sendable, CustomStringConvertible {
+    public init(row: Int, item: String?, message: String) {
+        self.row = row
+        self.item = item
+        self.message = message
+    }
+
     public var row: Int
     public var item: String?
     public var message: String
@@ -13,17 +19,24 @@ public struct RowError: Sendable, CustomStringConvertible {
 /// Reads a CSV (header row of item names) or JSON-lines file as rows of item
 /// values, streaming in 1 MiB chunks, decoding GB18030 when asked or detected.
 /// Rows that cannot be read become `RowError`s; reading goes on.
-struct RowSource {
-    enum Format: String { case csv, jsonl }
+public struct RowSource: Sendable {
+    public enum Format: String, Sendable { case csv, jsonl }
 
-    let path: String
-    let format: Format
-    let encoding: String
-    let dataset: DatasetDefinition
+    public let path: String
+    public let format: Format
+    public let encoding: String
+    public let dataset: DatasetDefinition
+
+    public init(path: String, format: Format, encoding: String, dataset: DatasetDefinition) {
+        self.path = path
+        self.format = format
+        self.encoding = encoding
+        self.dataset = dataset
+    }
 
     /// Calls `row` for each row with its number (the CSV line, or the JSON line),
     /// `failed` for each row that cannot be read, and `progress` with bytes read.
-    func read(row: (Int, [String: JSONValue]) throws -> Void, failed: (RowError) -> Void,
+    public func read(row: (Int, [String: JSONValue]) throws -> Void, failed: (RowError) -> Void,
               progress: (_ bytesRead: Int) -> Void) throws {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw SyncNodeError("import \(path)", "the file cannot be read", hint: "check the path and its permissions")
@@ -115,7 +128,7 @@ struct RowSource {
             }
             var text: [UInt8]
             do { text = try transcoder?.convert(chunk, final: last, offset: offset) ?? chunk } catch {
-                throw SyncNodeError("import \(path)", "\(error)", hint: "pass --encoding utf-8 or --encoding gb18030")
+                throw SyncNodeError("import \(path)", "\(error)", hint: "choose the file's encoding: utf-8 or gb18030")
             }
             if transcoder == nil {
                 // UTF-8 must be valid: a legacy file read as UTF-8 would otherwise load garbled names.
@@ -125,7 +138,7 @@ struct RowSource {
                 text.removeSubrange(complete...)
                 guard String(validating: text, as: UTF8.self) != nil else {
                     throw SyncNodeError("import \(path)", "the file is not valid UTF-8 (near byte \(offset))",
-                                        hint: "it may be GB18030: pass --encoding gb18030")
+                                        hint: "it may be GB18030: choose that encoding")
                 }
             }
             offset += chunk.count

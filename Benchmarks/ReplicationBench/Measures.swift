@@ -1,0 +1,123 @@
+import Foundation
+import SQLite
+import SyncCore
+import SyncEngine
+import SyncStore
+import SyncTesting
+
+/// The raw SQLite insert of the same rows: one table, one transaction, WAL, synchronous=FULL.
+enum RawFloor {
+    static func measure(rows: Rows, count: Int, path: String) throws -> Double {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let db = try Database(path: path)
+        try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE raw(key TEXT PRIMARY KEY, body TEXT NOT NULL, n INTEGER) WITHOUT ROWID")
+        let start = Date()
+        _ = try db.transaction {
+            for n in 0..<count { try db.run("INSERT INTO raw(key, body, n) VALUES (?, ?, ?)", rows.key(n), rows.json(n), n) }
+        }
+        return Double(count) / Date().timeIntervalSince(start)
+    }
+}
+
+/// Watches a node's `received` cursor through the store port, read-only
+/// (each record is one change in a fresh log, so the cursor counts records).
+final class Progress {
+    private let fleet: Fleet
+    private var stores: [String: SQLiteStore] = [:]
+
+    init(fleet: Fleet) throws { self.fleet = fleet }
+
+    func received(_ id: String, from child: String) -> Int {
+        if stores[id] == nil { stores[id] = try? SQLiteStore(readingOnly: "\(fleet.data(id))/node.db") }
+        return Int((try? stores[id]?.read { try $0.cursor(peer: child, name: "received") }) ?? 0)
+    }
+
+    /// Seconds from the first record's arrival at `id` until `expected` are there.
+    func time(_ id: String, from child: String, reaching expected: Int, report: Report) throws -> Double {
+        let begin = Date()
+        while received(id, from: child) == 0 {
+            Thread.sleep(forTimeInterval: 0.02)
+            if let dead = fleet.exited().first { throw SyncNodeBenchError("node \(dead.id) exited with \(dead.status); see \(fleet.logPath(dead.id))") }
+        }
+        if Date().timeIntervalSince(begin) > 1 {
+            report.say(String(format: "  (first record reached %@ after %.1f s: the child's reconnect backoff)", id, Date().timeIntervalSince(begin)))
+        }
+        let start = Date()
+        var lastReport = Date()
+        while received(id, from: child) < expected {
+            Thread.sleep(forTimeInterval: 0.05)
+            if Date().timeIntervalSince(lastReport) > 5 {
+                report.say("  … \(id): \(received(id, from: child))/\(expected) after \(Int(Date().timeIntervalSince(start)))s")
+                lastReport = Date()
+            }
+        }
+        return Date().timeIntervalSince(start)
+    }
+}
+
+struct SyncNodeBenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// `syncnode import` of one CSV file of the rows, with its peak memory.
+enum ImportRun {
+    static func measure(fleet: Fleet, rows: Rows, count: Int, rawRate: Double, report: Report) throws {
+        let csvPath = "\(fleet.directory)/import.csv"
+        FileManager.default.createFile(atPath: csvPath, contents: nil)
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: csvPath))
+        out.write(Data(Rows.csvHeader.utf8))
+        var chunk = ""
+        for n in 0..<count {
+            chunk += rows.csv(count + n)   // new keys: the district already holds rows 0..<count
+            if chunk.utf8.count > 1 << 20 { out.write(Data(chunk.utf8)); chunk = "" }
+        }
+        out.write(Data(chunk.utf8))
+        try out.close()
+        let size = (try FileManager.default.attributesOfItem(atPath: csvPath)[.size] as? Int) ?? 0
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: fleet.binary)
+        p.arguments = ["import"] + fleet.nodeArguments("sz-pingshan") + ["--dataset", "enterprise", csvPath]
+        p.standardOutput = FileHandle.nullDevice
+        let start = Date()
+        try p.run()
+        var peak = 0.0
+        while p.isRunning {
+            if let status = try? String(contentsOfFile: "/proc/\(p.processIdentifier)/status", encoding: .utf8),
+               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+               let kb = Double(line.split(separator: " ").dropFirst().first ?? "") { peak = max(peak, kb / 1024) }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let seconds = Date().timeIntervalSince(start)
+        guard p.terminationStatus == 0 else { throw SyncNodeBenchError("syncnode import exited \(p.terminationStatus)") }
+        report.say(String(format: "import of a %.0f MB CSV:     %9.0f rows/s (%.1f s, %.0f%% of raw), peak memory %.0f MB",
+                          Double(size) / 1e6, Double(count) / seconds, seconds, 100 * Double(count) / seconds / rawRate, peak))
+    }
+}
+
+/// The median cost of reading 1000 outbox entries for one district at a city
+/// holding `others` records of another district.
+enum PullCost {
+    static func measure(directory: String, others: Int) throws -> Double {
+        let layout = try FleetTopology(federation: "bench", nodes: [
+            .init(id: "sz", tier: "city", region: "440300", name: "深圳市"),
+            .init(id: "sz-pingshan", tier: "district", region: "440310", parent: "sz", name: "坪山区"),
+            .init(id: "sz-futian", tier: "district", region: "440304", parent: "sz", name: "福田区"),
+        ], datasets: [FleetTopology.dataset("housing", source: "sz", key: "id", items: [])], policy: ["maxOutboxEntries": 100_000_000])
+        let store = try SQLiteStore(path: "\(directory)/node.db", nodeID: "sz", federation: "bench")
+        let city = try Replica(topology: try layout.topology(), nodeID: "sz", store: store)
+        let writer = LocalWriter(replica: city)
+        for first in stride(from: 0, to: others, by: 100_000) {
+            try writer.write(dataset: "housing", rows: (first..<min(others, first + 100_000)).map { ["id": .string("F\($0)"), "region": .string("440304")] })
+        }
+        try writer.write(dataset: "housing", rows: (0..<1000).map { ["id": .string("P\($0)"), "region": .string("440310")] })
+        var times: [Double] = []
+        for _ in 0..<30 {
+            let start = Date()
+            let entries = try store.read { try $0.outbox(peer: "sz-pingshan", after: 0, limit: 1000) }
+            times.append(Date().timeIntervalSince(start) * 1000)
+            precondition(entries.count == 1000)
+        }
+        return times.sorted()[times.count / 2]
+    }
+}

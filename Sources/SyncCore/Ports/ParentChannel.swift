@@ -1,0 +1,14 @@
+import Foundation
+
+/// How a child reaches its parent: over mutual TLS in a running node,
+/// in-process in engine tests. A channel is used by one thread at a time.
+public protocol ParentChannel: AnyObject {
+    /// Sends this node's health message; returns the parent's.
+    func health(_ message: HealthMessage) throws -> HealthMessage
+    /// Sends a batch body (`Batch.encode`); returns the parent's answer.
+    func push(_ body: [UInt8]) throws -> PushAnswer
+    /// Asks for changes routed to this node; waits up to the request's `wait`.
+    func pull(_ request: PullRequest) throws -> Batch
+    /// The parent certificate's expiry, as seen on the last connection.
+    var peerCertificateNotAfter: Date? { get }
+}

@@ -1,0 +1,225 @@
+import Foundation
+
+/// A record as a node stores it: its merged state and the logged changes
+/// whose join it is (usually one, the change that created it).
+public struct StoredRecord: Sendable {
+    public var state: RecordState
+    /// The contributing changes with their log sequence numbers.
+    public var contributions: [(seq: Int64, change: Change)]
+
+    public init(state: RecordState, contributions: [(seq: Int64, change: Change)]) {
+        self.state = state
+        self.contributions = contributions
+    }
+}
+
+/// One logged change as the store writes it.
+public struct LogWrite: Sendable {
+    public var dataset: String
+    public var region: RegionCode
+    /// The neighbour it came from; nil when written here.
+    public var from: String?
+    /// Whether a record's (or the catalog's) current state includes it.
+    public var live: Bool
+    /// Its canonical bytes.
+    public var body: [UInt8]
+
+    public init(dataset: String, region: RegionCode, from: String?, live: Bool, body: [UInt8]) {
+        self.dataset = dataset
+        self.region = region
+        self.from = from
+        self.live = live
+        self.body = body
+    }
+}
+
+/// A live log entry read for a full resync: its place, what it belongs to, its bytes.
+public struct LiveEntry: Sendable {
+    public var seq: Int64
+    public var dataset: String
+    public var region: String
+    public var body: [UInt8]
+
+    public init(seq: Int64, dataset: String, region: String, body: [UInt8]) {
+        self.seq = seq
+        self.dataset = dataset
+        self.region = region
+        self.body = body
+    }
+}
+
+/// A neighbour's outbox: entries waiting, whether a full resync is owed, when it last overflowed (ms).
+public struct OutboxState: Sendable, Equatable {
+    public var depth: Int
+    public var resyncOwed: Bool
+    public var overflowedAt: Int64?
+
+    public init(depth: Int, resyncOwed: Bool, overflowedAt: Int64?) {
+        self.depth = depth
+        self.resyncOwed = resyncOwed
+        self.overflowedAt = overflowedAt
+    }
+}
+
+/// Live records, the last change and the last authority write (ms) of one dataset.
+public struct DatasetStats: Sendable, Equatable {
+    public var records: Int
+    public var lastUpdate: Int64
+    public var lastWrite: Int64
+
+    public init(records: Int, lastUpdate: Int64, lastWrite: Int64) {
+        self.records = records
+        self.lastUpdate = lastUpdate
+        self.lastWrite = lastWrite
+    }
+}
+
+/// What this node knows of one neighbour's health.
+public struct PeerHealth: Sendable, Equatable {
+    public var nodeID: String
+    /// When this node last completed an exchange with it.
+    public var lastHeardAt: Date?
+    public var lastError: String?
+    public var lastErrorAt: Date?
+    public var consecutiveFailures: Int
+    /// The peer certificate's expiry, as last seen.
+    public var certificateNotAfter: Date?
+
+    public init(nodeID: String, lastHeardAt: Date? = nil, lastError: String? = nil, lastErrorAt: Date? = nil,
+                consecutiveFailures: Int = 0, certificateNotAfter: Date? = nil) {
+        self.nodeID = nodeID
+        self.lastHeardAt = lastHeardAt
+        self.lastError = lastError
+        self.lastErrorAt = lastErrorAt
+        self.consecutiveFailures = consecutiveFailures
+        self.certificateNotAfter = certificateNotAfter
+    }
+}
+
+/// A conflict as a node holds it.
+public struct StoredConflict: Sendable, Equatable {
+    public var conflict: Conflict
+    /// ms, when it arrived here.
+    public var receivedAt: Int64
+
+    public init(conflict: Conflict, receivedAt: Int64) {
+        self.conflict = conflict
+        self.receivedAt = receivedAt
+    }
+}
+
+/// Something an operator must look at that is not a neighbour's or a
+/// dataset's state: a change kept out (a catalog takeover attempt), …
+public struct Alarm: Sendable, Equatable {
+    public var kind: String
+    public var subject: String
+    public var message: String
+    public var firstAt: Int64
+    public var lastAt: Int64
+    public var count: Int
+
+    public init(kind: String, subject: String, message: String, firstAt: Int64, lastAt: Int64, count: Int) {
+        self.kind = kind
+        self.subject = subject
+        self.message = message
+        self.firstAt = firstAt
+        self.lastAt = lastAt
+        self.count = count
+    }
+}
+
+/// What a node reads of its own state: records, the log and outboxes,
+/// cursors, conflicts, the catalog, statistics, its neighbours' health and
+/// the reports of its subtree. Every method sees one consistent snapshot.
+public protocol ReplicaReading {
+    func schemaVersion() throws -> Int
+    /// The largest clock reading this node has persisted (any process).
+    func persistedClock() throws -> Int64
+
+    // Records
+    func record(dataset: String, key: String) throws -> StoredRecord?
+    /// Records of `dataset` within a region prefix, in key order (live only unless `includeDeleted`).
+    func records(dataset: String, regionPrefix: String, includeDeleted: Bool, limit: Int) throws -> [(key: String, state: RecordState)]
+    /// Calls `body` with each live record of `dataset` within a region prefix, streaming, in key order.
+    func forEachRecord(dataset: String, regionPrefix: String, _ body: (String, RecordState) throws -> Void) throws
+    /// Live log entries after `position` in log order that `admit(dataset, region)` takes: the
+    /// reserved datasets' (`_catalog`, …) when `position.reserved`, otherwise every other
+    /// dataset's. Stops after `limit` taken or `scanLimit` looked at; the second value is the
+    /// last sequence number looked at, nil when the phase has no more entries.
+    func liveEntries(after position: ResyncPosition, limit: Int, scanLimit: Int,
+                     where admit: (String, String) -> Bool) throws -> (entries: [LiveEntry], lastScanned: Int64?)
+
+    // Log, outboxes, cursors
+    /// Up to `limit` entries waiting for `peer` after `seq`, in order.
+    func outbox(peer: String, after seq: Int64, limit: Int) throws -> [LogEntry]
+    /// When the oldest change still waiting for `peer` was logged (ms), nil when none waits.
+    func oldestWaiting(peer: String) throws -> Int64?
+    func outboxStates() throws -> [String: OutboxState]
+    func cursor(peer: String, name: String) throws -> Int64
+    func cursors() throws -> [String: [String: Int64]]
+
+    // Conflicts, catalog, statistics, health, reports, alarms
+    func conflicts() throws -> [StoredConflict]
+    /// Conflicts held here, and how many of them are addressed to `authority`.
+    func conflictCounts(authority: String) throws -> (held: Int, addressed: Int)
+    func catalogEntries() throws -> [CatalogEntry]
+    func catalogEntry(id: String) throws -> CatalogEntry?
+    /// The stamp of the entry held for `id` and the node that owns the id.
+    func catalogOwnership(id: String) throws -> (stampHLC: Int64, owner: String)?
+    /// Changes whenever the catalog does (for caches).
+    func catalogVersion() throws -> String
+    func datasetStats() throws -> [String: DatasetStats]
+    func peerHealth() throws -> [String: PeerHealth]
+    /// The latest report of every node below, its age brought up to `now`.
+    func subtreeReports(now: Date) throws -> [String: NodeSummary]
+    func alarms() throws -> [Alarm]
+}
+
+/// What a node writes, inside one transaction: all of it is committed or none.
+public protocol ReplicaWriting: ReplicaReading {
+    func setPersistedClock(_ hlc: Int64) throws
+    /// Logs a change; returns its sequence number (greater than every earlier one).
+    func appendLog(_ entry: LogWrite, at now: Int64) throws -> Int64
+    /// Creates a record whose whole state is `entry`, logging it; nil when the
+    /// record exists already (then nothing is written).
+    func createRecord(key: String, deleted: Bool, entry: LogWrite, at now: Int64) throws -> Int64?
+    /// Sets a record's state: the join of the logged `contributions`.
+    func setRecord(dataset: String, key: String, region: RegionCode, deleted: Bool, contributions: [Int64]) throws
+    /// Marks log entries as no longer part of any state (they go once delivered).
+    func retire(_ seqs: [Int64]) throws
+    /// Queues log entry `seq` for each of `peers`.
+    func enqueue(_ seq: Int64, for peers: [String]) throws
+    /// Adds `count` to `peer`'s outbox depth; returns the new depth.
+    func growOutbox(peer: String, by count: Int) throws -> Int
+    /// Drops `peer`'s outbox (it overflowed) and owes it a full resync.
+    func dropOutbox(peer: String, at now: Int64) throws
+    func setResyncOwed(peer: String, _ owed: Bool) throws
+    /// Forgets `peer`'s outbox entries up to `seq` and log entries nothing needs any more; returns how many outbox entries went.
+    @discardableResult
+    func acknowledge(peer: String, upTo seq: Int64) throws -> Int
+    /// Moves a cursor forward (never back).
+    func setCursor(peer: String, name: String, value: Int64, at now: Int64) throws
+    /// Keeps a conflict; false when it was held already.
+    func addConflict(_ conflict: Conflict, at now: Int64) throws -> Bool
+    func putCatalogEntry(_ entry: CatalogEntry, json: String, stampHLC: Int64, owner: String, at now: Int64) throws
+    func adjustDatasetStats(_ dataset: String, records: Int, updatedAt: Int64, lastWrite: Int64) throws
+    func recordHeard(peer: String, at: Date, certificateNotAfter: Date?) throws
+    func recordError(peer: String, message: String, at: Date) throws
+    /// Keeps the reports a child sent: its own and its subtree's.
+    func storeReports(_ reports: [NodeSummary], via child: String, at: Date) throws
+    /// Raises (or repeats) an alarm.
+    func raiseAlarm(kind: String, subject: String, message: String, at now: Int64) throws
+}
+
+/// A node's persistent state behind one port: SQLite in a running node
+/// (`SyncStore`), and whatever else can honour these transactions.
+public protocol ReplicaStore: AnyObject, Sendable {
+    /// Runs `body` with a consistent read snapshot; never waits for a writer.
+    func read<T>(_ body: (any ReplicaReading) throws -> T) throws -> T
+    /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.
+    func write<T>(_ body: (any ReplicaWriting) throws -> T) throws -> T
+    /// Where the store lives, for messages.
+    var location: String { get }
+    /// A number that changes when another process commits to the store.
+    func externalCommits() throws -> Int64
+}

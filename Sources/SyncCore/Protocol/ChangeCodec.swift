@@ -1,0 +1,161 @@
+/// The one wire and storage form of a change:
+///
+///     {"dataset":"ps-enterprise","items":{"name":{"h":123,"o":"sz-pingshan","v":"…"}},
+///      "key":"91440310…","origin":"sz-pingshan","region":"440310","tombstone":{"h":124,"o":"sz-pingshan"}}
+///
+/// Members in UTF-8 byte order, no whitespace, items by name, `tombstone`
+/// omitted when there is none. Decoding is strict: a duplicate or unknown
+/// member, a missing one, a `null` tombstone, a value that is not a scalar or a
+/// clock reading out of range is refused, with the change and field named.
+/// What a node stores and forwards is always this canonical encoding of what
+/// it accepted: canonical input is kept as received, anything else re-encoded.
+public enum ChangeCodec {
+    /// Most data items one change may carry.
+    public static let maxItems = 512
+    /// Longest record key, in bytes.
+    public static let maxKeyBytes = 512
+
+    /// The canonical bytes of `change`.
+    public static func encode(_ change: Change) -> [UInt8] {
+        var w = JSONWriter(capacity: 64 + change.items.count * 64)
+        encode(change, into: &w)
+        return w.bytes
+    }
+
+    /// Appends the canonical bytes of `change` to `w`.
+    public static func encode(_ change: Change, into w: inout JSONWriter) {
+        w.raw("{\"dataset\":"); w.string(change.dataset)
+        w.raw(",\"items\":{")
+        for (i, name) in JSONWriter.sorted(change.items.keys).enumerated() {
+            if i > 0 { w.comma() }
+            let item = change.items[name]!
+            w.key(name)
+            w.raw("{\"h\":"); w.int(item.stamp.hlc)
+            w.raw(",\"o\":"); w.string(item.stamp.origin)
+            w.raw(",\"v\":"); item.value.write(to: &w)
+            w.raw("}")
+        }
+        w.raw("},\"key\":"); w.string(change.key)
+        w.raw(",\"origin\":"); w.string(change.origin)
+        w.raw(",\"region\":"); w.string(change.region.code)
+        if let tombstone = change.tombstone {
+            w.raw(",\"tombstone\":{\"h\":"); w.int(tombstone.hlc); w.raw(",\"o\":"); w.string(tombstone.origin); w.raw("}")
+        }
+        w.raw("}")
+    }
+
+    /// Decodes one change from a whole JSON text.
+    public static func decode(_ bytes: [UInt8]) throws(WireError) -> EncodedChange {
+        var reader = JSONReader(bytes: bytes)
+        let change = try read(&reader)
+        do { try reader.end() } catch { throw WireError("change: \(error)") }
+        return change
+    }
+
+    /// Reads one change at the reader's position (inside a batch, say) and
+    /// returns it with its canonical bytes.
+    public static func read(_ reader: inout JSONReader) throws(WireError) -> EncodedChange {
+        reader.skipSpace()
+        let start = reader.index
+        let outerCanonical = reader.canonical
+        reader.canonical = true
+        let change: Change
+        do { change = try readChange(&reader) } catch let error as WireError { throw error } catch {
+            throw WireError("a change is not valid JSON: \(error)")
+        }
+        let canonical = reader.canonical
+        reader.canonical = outerCanonical
+        if canonical {
+            return EncodedChange(change: change, canonicalBytes: Array(reader.bytes[start..<reader.index]))
+        }
+        return EncodedChange(change)
+    }
+
+    private static func readChange(_ r: inout JSONReader) throws -> Change {
+        var dataset: String?, key: String?, regionText: String?, origin: String?
+        var items: [String: ItemWrite]?
+        var tombstone: Stamp?
+        var seen: Set<String> = []
+        try r.object { r, member in
+            guard seen.insert(member).inserted else { throw WireError("a change has member '\(member.prefix(40))' twice") }
+            switch member {
+            case "dataset": dataset = try text(&r, "dataset", max: 64)
+            case "key": key = try text(&r, "key", max: maxKeyBytes)
+            case "region": regionText = try text(&r, "region", max: 6)
+            case "origin": origin = try text(&r, "origin", max: 63)
+            case "tombstone":
+                guard r.peek == UInt8(ascii: "{") else {
+                    throw WireError("'tombstone' must be a stamp object {\"h\": …, \"o\": …}; omit it when there is none")
+                }
+                tombstone = try stamp(&r, what: "tombstone")
+            case "items":
+                var read: [String: ItemWrite] = [:]
+                try r.object { r, name in
+                    guard !name.isEmpty, name.utf8.count <= 64 else { throw WireError("item name '\(name.prefix(40))' must be 1-64 bytes") }
+                    guard read[name] == nil else { throw WireError("item '\(name.prefix(40))' appears twice") }
+                    guard read.count < maxItems else { throw WireError("a change may carry at most \(maxItems) items") }
+                    read[name] = try item(&r, name: name)
+                }
+                items = read
+            default:
+                throw WireError("a change has no member '\(member.prefix(40))' (members: dataset, items, key, origin, region, tombstone)")
+            }
+        }
+        guard let dataset else { throw WireError("a change needs \"dataset\"") }
+        guard let key else { throw WireError("a change of dataset '\(dataset)' needs \"key\"") }
+        let label = "change \(dataset)/\(key.prefix(80))"
+        guard !key.isEmpty else { throw WireError("a change of dataset '\(dataset)' has an empty key") }
+        guard let regionText else { throw WireError("\(label) needs \"region\"") }
+        guard let origin else { throw WireError("\(label) needs \"origin\"") }
+        guard let items else { throw WireError("\(label) needs \"items\" (an empty object for a delete)") }
+        let region: RegionCode
+        do { region = try RegionCode(regionText) } catch { throw WireError("\(label): \(error)") }
+        return Change(dataset: dataset, key: key, region: region, items: items, tombstone: tombstone, origin: origin)
+    }
+
+    private static func text(_ r: inout JSONReader, _ member: String, max: Int) throws -> String {
+        guard r.peek == UInt8(ascii: "\"") else { throw WireError("'\(member)' must be a string") }
+        let value = try r.string()
+        guard value.utf8.count <= max else { throw WireError("'\(member)' is longer than \(max) bytes") }
+        return value
+    }
+
+    private static func clock(_ r: inout JSONReader, what: String) throws -> Int64 {
+        guard case .int(let hlc) = try r.number(), hlc >= 0, hlc <= HybridClock.ceiling else {
+            throw WireError("\(what): \"h\" must be a clock reading (a whole number from 0 to \(HybridClock.ceiling))")
+        }
+        return hlc
+    }
+
+    private static func stamp(_ r: inout JSONReader, what: String) throws -> Stamp {
+        var hlc: Int64?, origin: String?
+        try r.object { r, member in
+            switch member {
+            case "h" where hlc == nil: hlc = try clock(&r, what: what)
+            case "o" where origin == nil: origin = try text(&r, "\(what).o", max: 63)
+            default: throw WireError("\(what) has an unknown or repeated member '\(member.prefix(40))' (a stamp is {\"h\", \"o\"})")
+            }
+        }
+        guard let hlc, let origin else { throw WireError("\(what) needs a stamp: \"h\" (clock) and \"o\" (origin)") }
+        return Stamp(hlc: hlc, origin: origin)
+    }
+
+    private static func item(_ r: inout JSONReader, name: String) throws -> ItemWrite {
+        var hlc: Int64?, origin: String?, value: JSONValue?
+        let what = "item '\(name.prefix(40))'"
+        try r.object { r, member in
+            switch member {
+            case "h" where hlc == nil: hlc = try clock(&r, what: what)
+            case "o" where origin == nil: origin = try text(&r, "\(what).o", max: 63)
+            case "v" where value == nil:
+                guard r.peek != UInt8(ascii: "{"), r.peek != UInt8(ascii: "[") else {
+                    throw WireError("\(what): a data item value must be text, a number, a boolean or null")
+                }
+                value = try JSONValue(node: try r.value(depth: 3))
+            default: throw WireError("\(what) has an unknown or repeated member '\(member.prefix(40))' (an item is {\"h\", \"o\", \"v\"})")
+            }
+        }
+        guard let hlc, let origin, let value else { throw WireError("\(what) needs \"v\", \"h\" and \"o\"") }
+        return ItemWrite(value: value, stamp: Stamp(hlc: hlc, origin: origin))
+    }
+}

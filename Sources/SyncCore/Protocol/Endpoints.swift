@@ -1,0 +1,104 @@
+/// The paths of the federation protocol (all versioned) and the parameters
+/// they take: the one place both sides name them.
+public enum Endpoint {
+    /// `POST`: a child's health message; the answer is the parent's.
+    public static let health = "/v1/health"
+    /// `POST`: a child sends a batch of its outbox (`Batch`); the answer is a `PushAnswer`.
+    public static let push = "/v1/push"
+    /// `GET`: a child long-polls for changes routed to it (`PullRequest`); the answer is a `Batch`.
+    public static let pull = "/v1/pull"
+    /// `POST`: a source system of this node loads records (the ingestion API).
+    public static let ingest = "/v1/ingest"
+}
+
+/// Bounds a node holds every peer's messages to.
+public enum ProtocolLimits {
+    /// Most changes in one batch, either way.
+    public static let maxBatchEntries = 20_000
+    /// Longest a pull may wait for changes, in seconds.
+    public static let maxPullWait = 30.0
+    /// Most reports one health message may carry (a child's subtree).
+    public static let maxReports = 5_000
+}
+
+/// `GET /v1/pull?after=N&limit=L&wait=S[&resync=MARK]`: what a child asks its parent for.
+public struct PullRequest: Sendable, Equatable {
+    /// The parent's sequence number the child has applied up to (it holds everything up to it durably).
+    public var after: Int64
+    /// Most changes wanted.
+    public var limit: Int
+    /// Seconds the parent may wait for changes before answering an empty page.
+    public var wait: Double
+    /// During a full resync: where to continue, or that the child has applied the last page.
+    public var resync: ResyncMark?
+
+    public init(after: Int64, limit: Int, wait: Double, resync: ResyncMark? = nil) {
+        self.after = after
+        self.limit = limit
+        self.wait = wait
+        self.resync = resync
+    }
+
+    /// The path with its query.
+    public var path: String {
+        var path = "\(Endpoint.pull)?after=\(after)&limit=\(limit)&wait=\(JSONWriter.doubleText(wait))"
+        if let resync { path += "&resync=" + resync.token }
+        return path
+    }
+
+    /// Reads the query of a pull; numbers out of range are errors, not clamped silently.
+    public init(query: [String: String]) throws(WireError) {
+        guard let after = Int64(query["after"] ?? "0"), after >= 0 else {
+            throw WireError("'after' must be a sequence number (a whole number, 0 or more)")
+        }
+        guard let limit = Int(query["limit"] ?? "1000"), limit >= 1, limit <= ProtocolLimits.maxBatchEntries else {
+            throw WireError("'limit' must be a whole number from 1 to \(ProtocolLimits.maxBatchEntries)")
+        }
+        guard let wait = Double(query["wait"] ?? "0"), wait.isFinite, wait >= 0, wait <= ProtocolLimits.maxPullWait else {
+            throw WireError("'wait' must be seconds from 0 to \(Int(ProtocolLimits.maxPullWait))")
+        }
+        var resync: ResyncMark?
+        if let token = query["resync"] {
+            guard let mark = ResyncMark(token: token) else { throw WireError("'resync' is not a resync position or 'complete'") }
+            resync = mark
+        }
+        self.init(after: after, limit: limit, wait: wait, resync: resync)
+    }
+}
+
+/// Where a full resync has got to: the reserved datasets (catalog and the
+/// like) are sent first, then records, each in the sender's log order.
+public struct ResyncPosition: Sendable, Equatable {
+    /// True while the reserved datasets are being sent.
+    public var reserved: Bool
+    /// The last log sequence number sent in this phase.
+    public var seq: Int64
+
+    public init(reserved: Bool, seq: Int64) {
+        self.reserved = reserved
+        self.seq = seq
+    }
+}
+
+/// The resync marker a batch or a pull request carries: the position to go
+/// on from, or `complete`. Its text form is the same in a query and in JSON.
+public enum ResyncMark: Sendable, Equatable {
+    case next(ResyncPosition)
+    case complete
+
+    public var token: String {
+        switch self {
+        case .complete: "complete"
+        case .next(let p): "\(p.reserved ? "reserved" : "records").\(p.seq)"
+        }
+    }
+
+    public init?(token: String) {
+        if token == "complete" { self = .complete; return }
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0] == "reserved" || parts[0] == "records",
+              parts[1].utf8.count <= 19, parts[1].utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+              let seq = Int64(parts[1]) else { return nil }
+        self = .next(ResyncPosition(reserved: parts[0] == "reserved", seq: seq))
+    }
+}

@@ -1,0 +1,59 @@
+/// A federation's rules: deadlines in working days and the working-day calendar.
+/// Every field has the regulations' default, so a topology may omit any of them.
+public struct Policy: Codable, Sendable, Equatable {
+    /// Working days the source has to answer a share request (共享申请), 5 by default.
+    public var shareRequestDays: Int
+    /// Working days to acknowledge a correction (纠错), 1 by default (坪山 §24).
+    public var correctionAcknowledgeDays: Int
+    /// Working days to resolve a correction, 3 by default.
+    public var correctionResolveDays: Int
+    /// The longest one extension of a correction may be, 10 by default.
+    public var correctionExtensionDays: Int
+    /// Public holidays (YYYY-MM-DD) that fall on weekdays.
+    public var holidays: [String]
+    /// Make-up working days (调休, YYYY-MM-DD) that fall on weekends.
+    public var workdays: [String]
+    /// Seconds after which a silent peer is reported as silent, 120 by default.
+    public var silentAfterSeconds: Int
+    /// Seconds a change may wait for a reachable neighbour before the link is
+    /// reported as stalled, 120 by default.
+    public var stalledAfterSeconds: Int
+    /// Most changes kept waiting for one neighbour, 5,000,000 by default. Past it
+    /// the neighbour's outbox is dropped and it gets a full resync when it returns.
+    public var maxOutboxEntries: Int
+    /// How far ahead of this node's clock a stamp from elsewhere may be, in
+    /// seconds (300 by default). A change stamped further ahead is refused:
+    /// it would drag every later write's clock with it.
+    public var maxClockSkewSeconds: Int
+
+    public init(shareRequestDays: Int = 5, correctionAcknowledgeDays: Int = 1, correctionResolveDays: Int = 3,
+                correctionExtensionDays: Int = 10, holidays: [String] = [], workdays: [String] = [],
+                silentAfterSeconds: Int = 120, stalledAfterSeconds: Int = 120, maxOutboxEntries: Int = 5_000_000,
+                maxClockSkewSeconds: Int = 300) {
+        self.shareRequestDays = shareRequestDays
+        self.correctionAcknowledgeDays = correctionAcknowledgeDays
+        self.correctionResolveDays = correctionResolveDays
+        self.correctionExtensionDays = correctionExtensionDays
+        self.holidays = holidays
+        self.workdays = workdays
+        self.silentAfterSeconds = silentAfterSeconds
+        self.maxOutboxEntries = maxOutboxEntries
+        self.stalledAfterSeconds = stalledAfterSeconds
+        self.maxClockSkewSeconds = maxClockSkewSeconds
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Policy()
+        shareRequestDays = try c.decodeIfPresent(Int.self, forKey: .shareRequestDays) ?? d.shareRequestDays
+        correctionAcknowledgeDays = try c.decodeIfPresent(Int.self, forKey: .correctionAcknowledgeDays) ?? d.correctionAcknowledgeDays
+        correctionResolveDays = try c.decodeIfPresent(Int.self, forKey: .correctionResolveDays) ?? d.correctionResolveDays
+        correctionExtensionDays = try c.decodeIfPresent(Int.self, forKey: .correctionExtensionDays) ?? d.correctionExtensionDays
+        holidays = try c.decodeIfPresent([String].self, forKey: .holidays) ?? d.holidays
+        workdays = try c.decodeIfPresent([String].self, forKey: .workdays) ?? d.workdays
+        silentAfterSeconds = try c.decodeIfPresent(Int.self, forKey: .silentAfterSeconds) ?? d.silentAfterSeconds
+        maxOutboxEntries = try c.decodeIfPresent(Int.self, forKey: .maxOutboxEntries) ?? d.maxOutboxEntries
+        stalledAfterSeconds = try c.decodeIfPresent(Int.self, forKey: .stalledAfterSeconds) ?? d.stalledAfterSeconds
+        maxClockSkewSeconds = try c.decodeIfPresent(Int.self, forKey: .maxClockSkewSeconds) ?? d.maxClockSkewSeconds
+    }
+}

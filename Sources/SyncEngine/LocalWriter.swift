@@ -1,0 +1,124 @@
+public import SyncCore
+
+/// What a write at this node did.
+public struct WriteOutcome: Sendable, Equatable {
+    /// Items written with authority: they are the record's values now.
+    public var applied: [String]
+    /// Items this node is not the authority for: kept as conflicts for their authority.
+    public var proposed: [String]
+}
+
+/// Writes made at this node: by the CLI, an import, the ingestion API. The
+/// change carries this node's stamp; items this node is the authority for
+/// are applied, the others become conflicts addressed to their authority (一数一源).
+public struct LocalWriter: Sendable {
+    public let replica: Replica
+
+    public init(replica: Replica) { self.replica = replica }
+
+    /// What `bulkWrite` hands its producer: write a row, delete a record.
+    public struct BulkWriter {
+        /// Checks one row against the catalog entry (the label prefixes its errors) and applies it.
+        public let write: ([String: JSONValue], _ label: String) throws -> Void
+        /// Deletes the record with this key (a tombstone).
+        public let delete: (_ key: String) throws -> Void
+    }
+
+    /// Writes one record.
+    /// - Parameter values: data items by name; must include the key and region items.
+    /// - Throws: `ReplicationError` naming the dataset, item and what is wrong.
+    @discardableResult
+    public func write(dataset id: String, values: [String: JSONValue]) throws -> WriteOutcome {
+        try write(dataset: id, rows: [values])
+    }
+
+    /// Writes many records in one transaction: all of them or, if any row is
+    /// invalid, none (the error names the row).
+    @discardableResult
+    public func write(dataset id: String, rows: [[String: JSONValue]]) throws -> WriteOutcome {
+        try bulkWrite(dataset: id) { writer in
+            for (index, values) in rows.enumerated() { try writer.write(values, rows.count > 1 ? "row \(index + 1): " : "") }
+        }
+    }
+
+    /// Writes records as `produce` hands them over, in one transaction, without
+    /// holding them in memory: for imports of any size. An error thrown out of
+    /// `produce` rolls everything back.
+    @discardableResult
+    public func bulkWrite(dataset id: String, _ produce: (BulkWriter) throws -> Void) throws -> WriteOutcome {
+        let replica = self.replica
+        guard let known = try replica.dataset(id) else {
+            throw ReplicationError("no published catalog entry for dataset '\(id)' at \(replica.nodeID); datasets are: \(try replica.datasets().map(\.definition.id).joined(separator: ", "))")
+        }
+        guard !known.withdrawn else {
+            throw ReplicationError("dataset '\(id)' has been withdrawn (下架); its source must publish it again before new records are written")
+        }
+        let dataset = known.definition
+        let node = replica.nodeID
+        var applied = Set<String>(), proposed = Set<String>()
+        try replica.transaction(from: nil, cursor: nil) { emitChange, reader in try withoutActuallyEscaping(emitChange) { emit in
+            let delete = { (key: String) throws in
+                guard let state = try reader.record(dataset: id, key: key)?.state else {
+                    throw ReplicationError("dataset '\(id)' has no record '\(key)' at this node")
+                }
+                try emit(EncodedChange(Change.delete(dataset: id, key: key, region: state.region, origin: node, hlc: replica.tick())))
+            }
+            try produce(BulkWriter(write: { values, label in
+                let (key, region) = try check(values, dataset: dataset, row: label)
+                var values = values
+                let foreign = values.keys.filter { dataset.authority(for: $0) != node }
+                if !foreign.isEmpty {
+                    // Proposing the value an item already has is no conflict, and the key and region
+                    // items only identify the record being written to: leave those out.
+                    let current = try reader.record(dataset: id, key: key)?.state
+                    for name in foreign {
+                        let identifies = name == dataset.keyItem || (name == dataset.regionItem && current == nil)
+                        if identifies || current?.items[name]?.value == values[name] { values[name] = nil }
+                    }
+                }
+                for name in values.keys {
+                    if dataset.authority(for: name) == node { applied.insert(name) } else { proposed.insert(name) }
+                }
+                if !values.isEmpty {
+                    try emit(EncodedChange(Change.write(dataset: id, key: key, region: region, values: values, origin: node, hlc: replica.tick())))
+                }
+            }, delete: delete))
+        } }
+        return WriteOutcome(applied: applied.sorted(), proposed: proposed.sorted())
+    }
+
+    /// Deletes a record (a tombstone). Only the dataset's source may delete;
+    /// from any other node the deletion is a conflict for the source.
+    public func delete(dataset id: String, key: String) throws {
+        try bulkWrite(dataset: id) { try $0.delete(key) }
+    }
+
+    private func check(_ values: [String: JSONValue], dataset: DatasetDefinition, row: String) throws -> (String, RegionCode) {
+        let id = dataset.id
+        for (name, value) in values {
+            guard let item = dataset.item(name) else {
+                throw ReplicationError("\(row)dataset '\(id)' has no data item '\(name)'; its items are: \(dataset.items.map(\.name).joined(separator: ", "))")
+            }
+            if let problem = ValueCheck.problem(value, for: item) {
+                throw ReplicationError("\(row)dataset '\(id)', item '\(name)': \(problem)")
+            }
+        }
+        guard let key = values[dataset.keyItem]?.text, !key.isEmpty else {
+            throw ReplicationError("\(row)dataset '\(id)': the key item '\(dataset.keyItem)' is missing or empty")
+        }
+        guard key.utf8.count <= ChangeCodec.maxKeyBytes else {
+            throw ReplicationError("\(row)dataset '\(id)': the key is longer than \(ChangeCodec.maxKeyBytes) bytes")
+        }
+        guard let regionText = values[dataset.regionItem]?.text else {
+            throw ReplicationError("\(row)dataset '\(id)', record \(key): the region item '\(dataset.regionItem)' is missing")
+        }
+        let region: RegionCode
+        do { region = try RegionCode(regionText) } catch {
+            throw ReplicationError("\(row)dataset '\(id)', record \(key), item '\(dataset.regionItem)': \(error)")
+        }
+        if values.keys.contains(where: { dataset.authority(for: $0) == replica.nodeID }) && !replica.node.covers(region) {
+            throw ReplicationError("\(row)dataset '\(id)', record \(key): region \(region) is outside this node's area (\(replica.node.region))")
+        }
+        return (key, region)
+    }
+}

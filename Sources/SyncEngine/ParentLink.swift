@@ -1,0 +1,264 @@
+import Foundation
+import Synchronization
+public import SyncCore
+
+/// The child's side of the link to its parent. Children dial their parent
+/// (district platforms sit behind firewalls, like a 前置机). Three loops, each
+/// on its own thread with its own channel:
+/// - health: exchanges health messages every `interval` seconds;
+/// - push: sends the outbox in bounded batches as soon as changes appear;
+/// - pull: long-polls the parent for changes routed to this node.
+/// Each retries with exponential backoff and jitter while the parent is
+/// unreachable, and resumes from the cursors in the store after a restart.
+public final class ParentLink: Sendable {
+    public let replica: Replica
+    public let parent: NodeEntry
+    private let makeChannel: @Sendable () -> any ParentChannel
+    private let healthMessage: @Sendable () throws -> HealthMessage
+    private let events: @Sendable (LinkEvent) -> Void
+    private let interval: Double
+    private let batchSize: Int
+    private let stopped = Mutex(false)
+    private let wake = WakeUp()
+    private let done = DispatchGroup()
+    /// Where the full resync being pulled has got to.
+    private let pullResync = Mutex<ResyncMark?>(nil)
+    /// Where the full resync being pushed has got to.
+    private let pushResync = Mutex<ResyncPosition?>(nil)
+    private let prefetched = Mutex<PrefetchedBatch?>(nil)
+
+    /// - Parameters:
+    ///   - makeChannel: opens a channel to the parent; each loop gets its own.
+    ///   - healthMessage: this node's health message, with its status and its subtree's.
+    ///   - events: told what happens on the link (for the log).
+    ///   - interval: seconds between health exchanges while the parent answers.
+    ///   - batchSize: most changes in one push or pull.
+    public init(replica: Replica, makeChannel: @escaping @Sendable () -> any ParentChannel,
+                healthMessage: @escaping @Sendable () throws -> HealthMessage,
+                events: @escaping @Sendable (LinkEvent) -> Void = { _ in },
+                interval: Double = 5, batchSize: Int = 2000) throws {
+        guard let parent = replica.topology.parent(of: replica.nodeID) else {
+            throw ReplicationError("\(replica.nodeID) is the root: it has no parent to link to")
+        }
+        self.replica = replica
+        self.parent = parent
+        self.makeChannel = makeChannel
+        self.healthMessage = healthMessage
+        self.events = events
+        self.interval = interval
+        self.batchSize = batchSize
+    }
+
+    /// Starts the three loops.
+    public func start() {
+        spawn("health") { [self] channel in
+            let answer = try channel.health(try healthMessage())
+            guard answer.node == parent.id else {
+                throw ReplicationError("the parent answered as '\(answer.node)', not \(parent.id)")
+            }
+            let now = replica.wallClock.now()
+            try replica.store.write { try $0.recordHeard(peer: parent.id, at: now, certificateNotAfter: channel.peerCertificateNotAfter) }
+            return interval
+        }
+        spawn("push") { [self] channel in try pushOnce(channel).delay }
+        spawn("pull") { [self] channel in try pullOnce(channel, wait: 20).delay }
+    }
+
+    /// One exchange without threads or waiting (engine tests drive a
+    /// federation with it): pushes until the outbox is empty, then pulls until
+    /// nothing comes. Returns whether anything moved.
+    @discardableResult
+    public func exchange(over channel: any ParentChannel) throws -> Bool {
+        var moved = false
+        while try pushOnce(channel, idleWait: 0).moved { moved = true }
+        while try pullOnce(channel, wait: 0).moved { moved = true }
+        return moved
+    }
+
+    /// Stops the loops and waits for their threads to end (a long-poll in
+    /// flight is abandoned when its channel closes).
+    public func stop() {
+        stopped.withLock { $0 = true }
+        wake.signal()
+        replica.signal.bump()
+        _ = done.wait(timeout: .now() + 5)
+    }
+
+    private var isStopped: Bool { stopped.withLock { $0 } }
+
+    /// Sends one batch of the outbox. While the parent applies it, the next
+    /// batch is read on another thread, so reading and applying overlap.
+    func pushOnce(_ channel: any ParentChannel, idleWait: Double = 1) throws -> (delay: Double, moved: Bool) {
+        let resync = ResyncService(replica: replica)
+        if try resync.owed(to: parent.id) {
+            // The outbox overflowed while the parent was away: send everything shared, page by page.
+            prefetched.withLock { $0 = nil }
+            let page = try resync.page(for: parent.id, after: pushResync.withLock { $0 }, limit: batchSize)
+            _ = try channel.push(Batch.encode(page.entries, resync: page.next))
+            if case .next(let position) = page.next {
+                pushResync.withLock { $0 = position }
+            } else {
+                pushResync.withLock { $0 = nil }
+                try resync.finish(for: parent.id)
+                events(.resyncSent(parent: parent.id))
+            }
+            return (0, true)
+        }
+        let seen = replica.signal.current
+        let pending = prefetched.withLock { value -> PrefetchedBatch? in defer { value = nil }; return value }
+        let batch = try pending?.take() ?? OutboxBatch.read(replica, peer: parent.id, after: 0, limit: batchSize)
+        guard let last = batch.last else {
+            if idleWait > 0 { replica.signal.wait(after: seen, timeout: idleWait) }
+            return (0, false)
+        }
+        let next = PrefetchedBatch { [replica, parent, batchSize] in
+            try OutboxBatch.read(replica, peer: parent.id, after: last, limit: batchSize)
+        }
+        let answer = try channel.push(batch.body)
+        let now = replica.wallClock.millis()
+        try replica.store.write { tx in
+            try tx.acknowledge(peer: parent.id, upTo: answer.received)
+            try tx.setCursor(peer: parent.id, name: "pushed", value: answer.received, at: now)
+        }
+        replica.counters.changesSent.increment(parent.id, by: batch.count)
+        replica.counters.batches.increment("\(parent.id)|push_out")
+        events(.pushed(parent: parent.id, last: last, received: answer.received))
+        if answer.received >= last { prefetched.withLock { $0 = next } }
+        return (0, true)
+    }
+
+    func pullOnce(_ channel: any ParentChannel, wait: Double) throws -> (delay: Double, moved: Bool) {
+        let after = try replica.store.read { try $0.cursor(peer: parent.id, name: "pulled") }
+        let request = PullRequest(after: after, limit: batchSize, wait: wait, resync: pullResync.withLock { $0 })
+        let batch = try channel.pull(request)
+        if let mark = batch.resync {
+            // A page of a full resync from the parent: whole states; the cursor stays.
+            if !batch.entries.isEmpty { try replica.apply(batch.entries, from: parent.id, cursor: ("pulled", after)) }
+            if pullResync.withLock({ $0 }) == nil { events(.resyncStarted(parent: parent.id)) }
+            if mark == .complete { events(.resyncFinished(parent: parent.id)) }
+            pullResync.withLock { $0 = mark }
+            return (0, true)
+        }
+        pullResync.withLock { $0 = nil }
+        if !batch.entries.isEmpty, let last = batch.last {
+            let stats = try replica.apply(batch.entries, from: parent.id, cursor: ("pulled", last))
+            replica.counters.changesReceived.increment(parent.id, by: batch.entries.count)
+            replica.counters.batches.increment("\(parent.id)|pull_in")
+            events(.pulled(parent: parent.id, changes: batch.entries.count, applied: stats.applied))
+            return (0, true)
+        }
+        return (0, false)
+    }
+
+    private func spawn(_ name: String, _ body: @escaping @Sendable (any ParentChannel) throws -> Double) {
+        done.enter()
+        let thread = Thread { [self] in
+            run(name, body)
+            done.leave()
+        }
+        thread.name = "syncnode-\(name)"
+        thread.start()
+    }
+
+    private func run(_ name: String, _ body: (any ParentChannel) throws -> Double) {
+        let channel = makeChannel()
+        var backoff = Backoff()
+        var healthy = true
+        while !isStopped {
+            let delay: Double
+            do {
+                delay = try body(channel)
+                if !healthy { events(.reachable(parent: parent.id, loop: name)) }
+                healthy = true
+                backoff.reset()
+            } catch {
+                if isStopped { break }
+                let message = "\(error)"
+                let now = replica.wallClock.now()
+                try? replica.store.write { try $0.recordError(peer: parent.id, message: message, at: now) }
+                replica.counters.errors.increment(parent.id)
+                delay = backoff.next()
+                if healthy { events(.unreachable(parent: parent.id, loop: name, error: message, retryIn: delay)) }
+                healthy = false
+            }
+            if delay > 0 { wake.wait(seconds: delay, unless: { isStopped }) }
+        }
+    }
+}
+
+/// What happens on a parent link, for the node's log.
+public enum LinkEvent: Sendable {
+    case reachable(parent: String, loop: String)
+    case unreachable(parent: String, loop: String, error: String, retryIn: Double)
+    case pushed(parent: String, last: Int64, received: Int64)
+    case pulled(parent: String, changes: Int, applied: Int)
+    case resyncStarted(parent: String)
+    case resyncFinished(parent: String)
+    case resyncSent(parent: String)
+}
+
+/// A batch of an outbox, encoded, with the seq of its last entry.
+struct OutboxBatch: Sendable {
+    var body: [UInt8]
+    var last: Int64?
+    var count: Int
+
+    static func read(_ replica: Replica, peer: String, after seq: Int64, limit: Int) throws -> OutboxBatch {
+        let entries = try replica.store.read { try $0.outbox(peer: peer, after: seq, limit: limit) }
+        return OutboxBatch(body: Batch.encode(entries), last: entries.last?.seq, count: entries.count)
+    }
+}
+
+/// A batch read ahead on another thread.
+final class PrefetchedBatch: @unchecked Sendable {   // `result` is written once before `done` is signalled and read after waiting on it
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<OutboxBatch, any Error> = .success(OutboxBatch(body: [], last: nil, count: 0))
+
+    init(_ read: @escaping @Sendable () throws -> OutboxBatch) {
+        DispatchQueue.global().async { [self] in
+            result = Result { try read() }
+            done.signal()
+        }
+    }
+
+    /// Waits for the read and returns it.
+    func take() throws -> OutboxBatch {
+        done.wait()
+        return try result.get()
+    }
+}
+
+/// Sleeps that `signal` cuts short.
+final class WakeUp: @unchecked Sendable {   // NSCondition guards nothing but the wait itself
+    private let condition = NSCondition()
+
+    func wait(seconds: Double, unless stop: () -> Bool) {
+        condition.lock()
+        if !stop() { _ = condition.wait(until: Date().addingTimeInterval(seconds)) }
+        condition.unlock()
+    }
+
+    func signal() {
+        condition.lock()
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+/// Exponential backoff with full jitter: 0.5 s doubling up to 30 s.
+public struct Backoff: Sendable {
+    public private(set) var attempt = 0
+    public var base = 0.5
+    public var cap = 30.0
+
+    public init() {}
+
+    public mutating func reset() { attempt = 0 }
+
+    /// The next delay in seconds.
+    public mutating func next() -> Double {
+        attempt += 1
+        let ceiling = min(cap, base * pow(2, Double(min(attempt, 16))))
+        return Double.random(in: (ceiling / 2)...ceiling)
+    }
+}

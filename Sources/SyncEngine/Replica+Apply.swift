@@ -1,0 +1,175 @@
+public import SyncCore
+
+/// The apply pipeline: admission, the catalog, the authority merge, the log
+/// and the outboxes, in one transaction per batch.
+extension Replica {
+    /// Applies a batch received from neighbour `peer` in one transaction, with
+    /// the cursor that covers it.
+    /// - Throws: `ReplicationError` naming the change when any change is refused; nothing is applied then.
+    @discardableResult
+    public func apply(_ entries: [BatchEntry], from peer: String, cursor: (name: String, value: Int64)?) throws -> ApplyStats {
+        try transaction(from: peer, cursor: cursor) { emit, _ in
+            for entry in entries { try emit(entry.change) }
+        }
+    }
+
+    /// Applies, in one transaction, every change `produce` emits (from `peer`,
+    /// or written here when nil), then the cursor that covers them. Each change
+    /// is checked as it comes (admission, then the catalog as it is at that
+    /// moment); any error rolls everything back. Producing may stream: nothing
+    /// is held in memory. `produce` also gets the transaction's own reads.
+    @discardableResult
+    public func transaction(from peer: String?, cursor: (name: String, value: Int64)?,
+                            _ produce: (_ emit: (EncodedChange) throws -> Void, _ reader: any ReplicaReading) throws -> Void) throws -> ApplyStats {
+        let now = wallClock.millis()
+        var outcome: (stats: ApplyStats, newest: Int64, overflowed: [String])?
+        try store.write { tx in
+            observe(try tx.persistedClock())   // writes by other processes on this store
+            var run = ApplyRun(replica: self, tx: tx, from: peer, now: now)
+            try produce({ try run.apply($0) }, tx)
+            if let cursor, let peer { try tx.setCursor(peer: peer, name: cursor.name, value: cursor.value, at: now) }
+            try run.finish()
+            outcome = (run.stats, run.newest, run.overflowed)
+        }
+        guard let outcome else { return ApplyStats() }
+        observe(outcome.newest)   // the clock moves past admitted stamps only once they are committed
+        if outcome.stats.applied > 0 || outcome.stats.conflicts > 0 { signal.bump() }
+        for peer in outcome.overflowed { outboxOverflowed(peer) }
+        return outcome.stats
+    }
+}
+
+/// One transaction's work: what it has applied and must still account for.
+struct ApplyRun {
+    let replica: Replica
+    let tx: any ReplicaWriting
+    /// The neighbour the changes come from; nil for writes made here.
+    let from: String?
+    let now: Int64
+    var stats = ApplyStats()
+    /// The newest stamp admitted, for the clock.
+    var newest: Int64 = 0
+    /// Outbox entries added per neighbour.
+    var added: [String: Int] = [:]
+    /// Per dataset: change in live records, newest update, newest authority write.
+    var statDeltas: [String: (records: Int, updatedAt: Int64, lastWrite: Int64)] = [:]
+    var overflowed: [String] = []
+    var known: [String: KnownDataset]?
+
+    init(replica: Replica, tx: any ReplicaWriting, from: String?, now: Int64) {
+        self.replica = replica
+        self.tx = tx
+        self.from = from
+        self.now = now
+    }
+
+    var node: String { replica.nodeID }
+
+    mutating func apply(_ encoded: EncodedChange) throws {
+        let change = encoded.change
+        stats.received += 1
+        if let from, let refusal = replica.admission.check(change, from: from, nowMillis: now) {
+            throw ReplicationError(refusal.message, kind: .forbidden)
+        }
+        if let stamp = change.newestStamp { newest = max(newest, stamp.hlc) }
+        if change.dataset == CatalogEntry.catalogDataset {
+            try applyCatalog(encoded)
+            return
+        }
+        guard !change.isReserved else {
+            throw ReplicationError("change \(change.dataset)/\(change.key): '\(change.dataset)' is not a dataset this node knows")
+        }
+        let dataset = try validated(change)
+        let (authoritative, proposals) = Merge.partition(change, dataset: dataset.definition)
+        if let authoritative {
+            let bytes = proposals == nil ? encoded.bytes : ChangeCodec.encode(authoritative)
+            try merge(authoritative, bytes: bytes, into: dataset)
+        }
+        if let proposals { try propose(proposals, dataset: dataset.definition) }
+    }
+
+    private mutating func validated(_ change: Change) throws -> KnownDataset {
+        if known == nil { known = try replica.knownDatasets(tx) }
+        guard let dataset = known?[change.dataset] else {
+            throw ReplicationError("dataset '\(change.dataset)' (record \(change.key)) has no published catalog entry here; "
+                                   + "its source must publish it first (syncnode catalog publish)")
+        }
+        for name in change.items.keys where dataset.definition.item(name) == nil {
+            throw ReplicationError("dataset '\(change.dataset)' has no data item '\(name)' (record \(change.key))")
+        }
+        return dataset
+    }
+
+    /// Joins an authoritative change into its record: new records take one
+    /// append; existing ones keep only the logged changes their state still needs.
+    private mutating func merge(_ change: Change, bytes: [UInt8], into dataset: KnownDataset) throws {
+        let entry = LogWrite(dataset: change.dataset, region: change.region, from: from, live: true, body: bytes)
+        let fresh = Merge.apply(change, to: nil).state
+        if let seq = try tx.createRecord(key: change.key, deleted: fresh.isDeleted, entry: entry, at: now) {
+            count(change.dataset, fresh.isDeleted ? 0 : 1, written: change.newestStamp)
+            try route(seq, change, dataset)
+            stats.applied += 1
+            return
+        }
+        guard let current = try tx.record(dataset: change.dataset, key: change.key) else {
+            throw ReplicationError("record \(change.dataset)/\(change.key) could not be read back")
+        }
+        let merged = Merge.apply(change, to: current.state)
+        guard merged.changed else { return }   // a duplicate, or older than what is held
+        let seq = try tx.appendLog(entry, at: now)
+        guard let folded = Merge.fold(current.contributions.map { (id: $0.seq, change: $0.change) } + [(id: seq, change: change)]) else { return }
+        try tx.setRecord(dataset: change.dataset, key: change.key, region: folded.state.region, deleted: folded.state.isDeleted,
+                         contributions: folded.keep)
+        try tx.retire(([seq] + current.contributions.map(\.seq)).filter { !folded.keep.contains($0) })
+        count(change.dataset, (folded.state.isDeleted ? 0 : 1) - (current.state.isDeleted ? 0 : 1), written: change.newestStamp)
+        try route(seq, change, dataset)
+        stats.applied += 1
+    }
+
+    /// Non-authority writes: kept as conflicts and sent on toward their authority.
+    private mutating func propose(_ proposals: Change, dataset: DatasetDefinition) throws {
+        let conflicts = Merge.conflicts(in: proposals, dataset: dataset)
+        var added = 0
+        for conflict in conflicts {
+            if try tx.addConflict(conflict, at: now) { added += 1 }
+        }
+        guard added > 0 else { return }
+        let authorities = Set(conflicts.map(\.authority))
+        let next = Set(authorities.compactMap { replica.routing.towardAuthority($0, at: node, from: from) }).sorted()
+        let seq = try tx.appendLog(LogWrite(dataset: proposals.dataset, region: proposals.region, from: from, live: false,
+                                            body: ChangeCodec.encode(proposals)), at: now)
+        try enqueue(seq, for: next)
+        stats.conflicts += added
+    }
+
+    private mutating func route(_ seq: Int64, _ change: Change, _ dataset: KnownDataset) throws {
+        // A withdrawn dataset's (下架) records stop flowing; the copies stay.
+        guard !dataset.withdrawn else { return }
+        try enqueue(seq, for: replica.routing.destinations(dataset: dataset.definition, region: change.region, at: node, from: from))
+    }
+
+    mutating func enqueue(_ seq: Int64, for peers: [String]) throws {
+        try tx.enqueue(seq, for: peers)
+        for peer in peers { added[peer, default: 0] += 1 }
+    }
+
+    private mutating func count(_ dataset: String, _ delta: Int, written: Stamp?) {
+        let current = statDeltas[dataset] ?? (0, now, 0)
+        statDeltas[dataset] = (current.records + delta, max(current.updatedAt, now), max(current.lastWrite, written?.millis ?? 0))
+    }
+
+    /// Bounds the outboxes (an outbox past the policy's bound is dropped and
+    /// its neighbour owed a full resync), adds up the statistics and persists the clock.
+    mutating func finish() throws {
+        let limit = replica.policy.maxOutboxEntries
+        for (peer, count) in added.sorted(by: { $0.key < $1.key }) {
+            guard try tx.growOutbox(peer: peer, by: count) > limit else { continue }
+            try tx.dropOutbox(peer: peer, at: now)
+            overflowed.append(peer)
+        }
+        for (dataset, delta) in statDeltas {
+            try tx.adjustDatasetStats(dataset, records: delta.records, updatedAt: delta.updatedAt, lastWrite: delta.lastWrite)
+        }
+        try tx.setPersistedClock(max(replica.clockReading, newest))
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Synchronization
+public import SyncCore
+
+/// A node's replication engine: merges changes into its records by source
+/// authority, logs what changed, routes each logged change into the outboxes
+/// of the neighbours that should receive it, and keeps the cursors — all in
+/// one store transaction per batch, so a crash at any point loses nothing and
+/// applies nothing twice. It runs no SQL: its state is behind `ReplicaStore`.
+///
+/// The pipeline is in `Replica+Apply`; writes made here in `LocalWriter`; the
+/// catalog in `CatalogService`; full resyncs in `ResyncService`; the parent's
+/// side of the protocol in `ReplicationServer`, the child's in `ParentLink`.
+public final class Replica: Sendable {
+    public let topology: Topology
+    /// This node.
+    public let node: NodeEntry
+    public let store: any ReplicaStore
+    public let wallClock: any WallClock
+    /// Bumped after every commit that adds changes; long-polls and the push loop wait on it.
+    public let signal: ChangeSignal
+    /// Counters for the node's metrics.
+    public let counters = ReplicationCounters()
+    public let routing: Routing
+    public let admission: Admission
+    let clock: Mutex<HybridClock>
+    let catalogCache = Mutex<KnownDatasets?>(nil)
+    private let overflowHandler = Mutex<(@Sendable (String) -> Void)?>(nil)
+
+    /// - Parameters:
+    ///   - nodeID: this node's id in `topology`.
+    ///   - wallClock: the wall clock (a test clock in tests, a skewed one in fault drills).
+    public init(topology: Topology, nodeID: String, store: any ReplicaStore, wallClock: any WallClock = SystemClock(),
+                signal: ChangeSignal = ChangeSignal()) throws {
+        guard let node = topology.node(nodeID) else {
+            throw ReplicationError("node '\(nodeID)' is not in federation '\(topology.federation)'")
+        }
+        self.topology = topology
+        self.node = node
+        self.store = store
+        self.wallClock = wallClock
+        self.signal = signal
+        routing = Routing(topology: topology)
+        admission = Admission(topology: topology, node: nodeID)
+        clock = Mutex(HybridClock(last: try store.read { try $0.persistedClock() }))
+    }
+
+    public var nodeID: String { node.id }
+    public var policy: Policy { topology.policy }
+
+    /// Called after a commit in which `peer`'s outbox overflowed and was dropped
+    /// (the neighbour will get a full resync).
+    public func onOutboxOverflow(_ handler: @escaping @Sendable (_ peer: String) -> Void) {
+        overflowHandler.withLock { $0 = handler }
+    }
+
+    func outboxOverflowed(_ peer: String) {
+        overflowHandler.withLock { $0 }?(peer)
+    }
+
+    /// A new clock reading for a write made here.
+    func tick() -> Int64 {
+        let wall = wallClock.millis()
+        return clock.withLock { $0.tick(wallMillis: wall) }
+    }
+
+    /// Takes note of admitted readings (after their transaction committed) or of the persisted one.
+    func observe(_ hlc: Int64) {
+        clock.withLock { $0.observe(hlc) }
+    }
+
+    var clockReading: Int64 { clock.withLock { $0.last } }
+}
+
+/// A change or request refused before anything was applied, with the reason
+/// (a batch is refused whole) and what kind of refusal it is.
+public struct ReplicationError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable {
+        /// The message is malformed (HTTP 400).
+        case invalid
+        /// The caller may not do or send this (HTTP 403).
+        case forbidden
+        /// Well-formed but not acceptable here: unknown dataset or item, … (HTTP 422).
+        case refused
+    }
+
+    public let kind: Kind
+    public let message: String
+
+    public init(_ message: String, kind: Kind = .refused) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// What applying a batch did.
+public struct ApplyStats: Sendable, Equatable {
+    public var received = 0
+    public var applied = 0
+    public var conflicts = 0
+
+    public init() {}
+}

@@ -1,0 +1,119 @@
+import Foundation
+public import SyncCore
+
+/// The parent's side of the protocol: what it does with a child's push and
+/// pull. The caller is always the child its verified certificate names: what
+/// it may send and what it gets are decided from that identity alone, never
+/// from anything in the request. HTTP endpoints and the in-process channel of
+/// engine tests both call this.
+public struct ReplicationServer: Sendable {
+    public let replica: Replica
+    /// Whether the node is shutting down (long-polls answer at once then).
+    public let isStopping: @Sendable () -> Bool
+
+    public init(replica: Replica, isStopping: @escaping @Sendable () -> Bool = { false }) {
+        self.replica = replica
+        self.isStopping = isStopping
+    }
+
+    private func requireChild(_ peer: String, _ what: String) throws {
+        guard replica.topology.parent(of: peer)?.id == replica.nodeID else {
+            throw ReplicationError("only children \(what); \(peer) is not a child of \(replica.nodeID)", kind: .forbidden)
+        }
+    }
+
+    /// `POST /v1/push` from child `peer`: applies what is new (at or below the
+    /// `received` cursor is skipped) and answers the highest child sequence
+    /// number this node holds durably. A resync page (whole states, seq 0)
+    /// leaves the cursor where it is.
+    public func push(from peer: String, body: [UInt8]) throws -> PushAnswer {
+        try requireChild(peer, "push")
+        let batch: Batch
+        do { batch = try Batch.decode(body) } catch {
+            throw ReplicationError("the body of POST \(Endpoint.push) is not valid: \(error)", kind: .invalid)
+        }
+        let received = try replica.store.read { try $0.cursor(peer: peer, name: "received") }
+        if batch.resync != nil {
+            try apply(batch.entries, from: peer, cursor: ("received", received), what: "resync page")
+            return PushAnswer(received: received)
+        }
+        let fresh = batch.entries.filter { $0.seq > received }
+        let highest = batch.entries.last?.seq ?? received
+        if !fresh.isEmpty {
+            try apply(fresh, from: peer, cursor: ("received", highest), what: "batch")
+            replica.counters.changesReceived.increment(peer, by: fresh.count)
+            replica.counters.batches.increment("\(peer)|push_in")
+        }
+        return PushAnswer(received: max(received, highest))
+    }
+
+    private func apply(_ entries: [BatchEntry], from peer: String, cursor: (name: String, value: Int64), what: String) throws {
+        do { try replica.apply(entries, from: peer, cursor: cursor) } catch let error as ReplicationError {
+            replica.counters.refused.increment("batch")
+            throw ReplicationError("\(what) refused, nothing applied: \(error.message)", kind: error.kind)
+        }
+    }
+
+    /// `GET /v1/pull` by child `peer`: acknowledges what the child holds (it
+    /// asks after it), then answers the next page — of a full resync when one
+    /// is owed, else of the outbox, waiting up to `wait` seconds for changes.
+    /// Returns the batch body.
+    public func pull(for peer: String, _ request: PullRequest) throws -> [UInt8] {
+        try requireChild(peer, "pull")
+        let now = replica.wallClock.millis()
+        try replica.store.write { tx in
+            try tx.acknowledge(peer: peer, upTo: request.after)
+            try tx.setCursor(peer: peer, name: "delivered", value: request.after, at: now)
+        }
+        let resync = ResyncService(replica: replica)
+        if try resync.owed(to: peer) {
+            if request.resync == .complete {
+                try resync.finish(for: peer)
+            } else {
+                var position: ResyncPosition?
+                if case .next(let p) = request.resync { position = p }
+                let page = try resync.page(for: peer, after: position, limit: request.limit)
+                return Batch.encode(page.entries, last: request.after, resync: page.next)
+            }
+        }
+        let deadline = Date().addingTimeInterval(request.wait)
+        while true {
+            let seen = replica.signal.current
+            let entries = try replica.store.read { try $0.outbox(peer: peer, after: request.after, limit: request.limit) }
+            if !entries.isEmpty || Date() >= deadline || isStopping() {
+                if !entries.isEmpty {
+                    replica.counters.changesSent.increment(peer, by: entries.count)
+                    replica.counters.batches.increment("\(peer)|pull_out")
+                }
+                return Batch.encode(entries, last: entries.last?.seq ?? request.after)
+            }
+            replica.signal.wait(after: seen, timeout: min(1, deadline.timeIntervalSinceNow))
+        }
+    }
+
+    /// `POST /v1/health` from child `peer`: records it as heard and keeps the
+    /// reports about it and the nodes below it; answers with this node's message.
+    public func health(from peer: String, body: [UInt8], certificateNotAfter: Date?) throws -> HealthMessage {
+        let message: HealthMessage
+        do { message = try HealthMessage.decode(body) } catch {
+            throw ReplicationError("the body of POST \(Endpoint.health) is not valid: \(error)", kind: .invalid)
+        }
+        guard message.node == peer else {
+            throw ReplicationError("the body names node '\(message.node)' but the certificate is node '\(peer)'", kind: .invalid)
+        }
+        let topology = replica.topology
+        let below = Set([peer] + topology.descendants(of: peer).map(\.id))
+        let reports = (message.reports ?? []).filter { below.contains($0.id) }
+        let now = replica.wallClock.now()
+        try replica.store.write { tx in
+            try tx.recordHeard(peer: peer, at: now, certificateNotAfter: certificateNotAfter)
+            if !reports.isEmpty { try tx.storeReports(reports, via: peer, at: now) }
+        }
+        return HealthMessage(node: replica.nodeID, time: replica.wallClock.millis(), version: SyncNodeVersion.current)
+    }
+}
+
+/// This build's version.
+public enum SyncNodeVersion {
+    public static let current = "0.2.0"
+}

@@ -1,0 +1,66 @@
+public import SyncCore
+
+/// Full resyncs: when a neighbour's outbox overflowed while it was away, it
+/// gets everything it is entitled to instead of a gap — the live log entries
+/// (the changes whose join each record is) in log order, the reserved
+/// datasets (the catalog, …) first, page by page. Entitlement is routing's:
+/// for the parent, what flows up from this node's subtree; for a child, what
+/// backflow admits; never a change written by the receiver or below it.
+public struct ResyncService: Sendable {
+    public let replica: Replica
+
+    public init(replica: Replica) { self.replica = replica }
+
+    /// Whether a full resync is owed to `peer` (its outbox overflowed).
+    public func owed(to peer: String) throws -> Bool {
+        try replica.store.read { try $0.outboxStates()[peer]?.resyncOwed ?? false }
+    }
+
+    /// Marks the resync owed to `peer` as delivered.
+    public func finish(for peer: String) throws {
+        try replica.store.write { try $0.setResyncOwed(peer: peer, false) }
+    }
+
+    /// One page of what `peer` is entitled to after `position` (nil: from the
+    /// start). Returns the entries (seq 0: they are states, not log positions)
+    /// and the mark to continue from, `.complete` after the last page.
+    public func page(for peer: String, after position: ResyncPosition?, limit: Int) throws -> (entries: [LogEntry], next: ResyncMark) {
+        let topology = replica.topology, node = replica.nodeID
+        let isParent = topology.parent(of: node)?.id == peer
+        guard isParent || topology.parent(of: peer)?.id == node, let neighbour = topology.node(peer) else {
+            throw ReplicationError("\(peer) is not a neighbour of \(node)")
+        }
+        let known = try replica.store.read { try replica.knownDatasets($0) }
+        let routing = replica.routing
+        var position = position ?? ResyncPosition(reserved: true, seq: 0)
+        var entries: [LogEntry] = []
+        var rounds = 0
+        while entries.count < limit {
+            rounds += 1
+            let page = try replica.store.read { reader in
+                try reader.liveEntries(after: position, limit: limit - entries.count, scanLimit: max(limit, 1) * 20) { dataset, region in
+                    if dataset.hasPrefix("_") { return true }
+                    guard let known = known[dataset], let code = try? RegionCode(region) else { return false }
+                    return isParent ? known.definition.shareType != .none
+                                    : routing.admits(child: neighbour, dataset: known.definition, region: code)
+                }
+            }
+            for entry in page.entries {
+                // Never back to where it came from: the receiver's own writes and its subtree's.
+                guard let origin = try? ChangeCodec.decode(entry.body).change.origin else { continue }
+                let fromReceiverSide = origin == peer || topology.isDescendant(origin, of: peer)
+                let fromOwnSide = origin == node || topology.isDescendant(origin, of: node)
+                if isParent ? fromOwnSide : !fromReceiverSide { entries.append(LogEntry(seq: 0, body: entry.body)) }
+            }
+            if let last = page.lastScanned {
+                position.seq = last
+                // Keep looking while nothing was taken, a bounded number of times per page.
+                if entries.isEmpty && rounds < 10 { continue }
+                return (entries, .next(position))
+            }
+            guard position.reserved else { return (entries, .complete) }
+            position = ResyncPosition(reserved: false, seq: 0)
+        }
+        return (entries, .next(position))
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import HTTP1
+import Posix
+import SyncCore
+import SyncEngine
+
+/// The operators' listener: plain HTTP on 127.0.0.1 only, read-only, no
+/// certificate needed in the browser. Serves the dashboard (`/`), Prometheus
+/// metrics (`/metrics`) and JSON (`/api/status`, `/api/tree`, `/api/conflicts`).
+/// Nothing that changes data is reachable here.
+public final class AdminServer: Service {
+    public let name = "operators' listener"
+    private let context: NodeContext
+    private let replica: Replica
+    private let refusals: Counter
+    private let log: Log
+    private let listener: Listener
+
+    /// - Parameter refusals: the federation listener's refusal counts, for /metrics.
+    public init(context: NodeContext, replica: Replica, refusals: Counter, log: Log, port: Int) throws {
+        self.context = context
+        self.replica = replica
+        self.refusals = refusals
+        self.log = log
+        let handle = ConnectionHandler()
+        do {
+            listener = try Listener(host: "127.0.0.1", port: port, name: "admin", log: log, maxConnections: 32) { socket in handle.serve?(socket) }
+        } catch let error as PosixError {
+            throw SyncNodeError("listen for operators on 127.0.0.1:\(port)", error.description,
+                                hint: "is another process using port \(port)? change the node's adminPort in the topology", underlying: error)
+        }
+        handle.serve = { [unowned self] socket in
+            socket.setTimeout(seconds: 30)
+            var limits = ServerLimits()
+            limits.parser = HTTPParserLimits(maxBodyBytes: 0)
+            HTTPConnection.serve(socket, limits: limits, label: "admin \(socket.peer)", log: log,
+                                 isStopping: { [listener] in listener.isStopping }, respond: respond)
+            socket.close()
+        }
+    }
+
+    /// The bound port.
+    public var port: Int { listener.port }
+    /// The dashboard's address.
+    public var url: String { "http://127.0.0.1:\(port)/" }
+
+    public func start() {
+        listener.start()
+        log.info("admin_listening", ["url": url])
+    }
+
+    public func stop() { listener.stop(grace: 2) }
+
+    func respond(_ request: HTTPRequest) -> HTTPResponse {
+        guard request.method == "GET" || request.method == "HEAD" else {
+            return .error(405, "the admin listener is read-only; use the syncnode commands to change data")
+        }
+        do {
+            switch request.path {
+            case "/", "/index.html":
+                let (status, tree) = try snapshot()
+                let page = Dashboard.page(status: status, tree: tree, conflicts: try ConflictView.all(replica))
+                return HTTPResponse(status: 200, contentType: "text/html; charset=utf-8", body: Array(page.utf8))
+            case "/metrics":
+                let text = Metrics.prometheus(status: try snapshot().status, counters: replica.counters, refusals: refusals)
+                return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(text.utf8))
+            case "/api/status": return .json(try snapshot().status)
+            case "/api/tree": return .json(try snapshot().tree)
+            case "/api/conflicts": return .json(try ConflictView.all(replica))
+            default: return .error(404, "no such page \(request.path.prefix(100)); try /, /metrics, /api/status, /api/tree or /api/conflicts")
+            }
+        } catch {
+            return .error(500, "\(error)")
+        }
+    }
+
+    private func snapshot() throws -> (status: NodeStatus, tree: FederationTreeStatus) {
+        let status = try NodeStatus.collect(context: context, replica: replica)
+        return (status, FederationTreeStatus.collect(context: context, own: status,
+                                                      reports: try replica.store.read { try $0.subtreeReports(now: Date()) }))
+    }
+}

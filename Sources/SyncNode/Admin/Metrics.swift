@@ -1,0 +1,56 @@
+import Foundation
+import SyncCore
+import SyncEngine
+
+/// The Prometheus text exposition (version 0.0.4) of a node's counters and
+/// of gauges read from its status.
+enum Metrics {
+    static func prometheus(status: NodeStatus, counters: ReplicationCounters, refusals: Counter) -> String {
+        let changesReceived = counters.changesReceived, changesSent = counters.changesSent, batches = counters.batches
+        let errors = counters.errors
+        var out = ""
+        func family(_ name: String, _ type: String, _ help: String, _ samples: [(labels: [(String, String)], value: Double)]) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for sample in samples {
+                let labels = sample.labels.isEmpty ? "" : "{" + sample.labels.map { "\($0.0)=\"\(escape($0.1))\"" }.joined(separator: ",") + "}"
+                out += "\(name)\(labels) \(format(sample.value))\n"
+            }
+        }
+        let node = [("node", status.node.id)]
+        func byPeer(_ counter: Counter) -> [(labels: [(String, String)], value: Double)] {
+            counter.snapshot.sorted { $0.key < $1.key }.map { (node + [("peer", $0.key)], Double($0.value)) }
+        }
+        family("syncnode_changes_received_total", "counter", "Changes received from a neighbour.", byPeer(changesReceived))
+        family("syncnode_changes_sent_total", "counter", "Changes sent to a neighbour.", byPeer(changesSent))
+        family("syncnode_batches_total", "counter", "Replication batches exchanged, by direction.",
+               batches.snapshot.sorted { $0.key < $1.key }.map { key, value in
+                   let parts = key.split(separator: "|", maxSplits: 1).map(String.init)
+                   return (node + [("peer", parts[0]), ("direction", parts.count > 1 ? parts[1] : "")], Double(value))
+               })
+        family("syncnode_errors_total", "counter", "Failed exchanges with a neighbour.", byPeer(errors))
+        family("syncnode_tls_refusals_total", "counter", "Peers refused at the TLS handshake or by authorization, by reason.",
+               refusals.snapshot.sorted { $0.key < $1.key }.map { (node + [("reason", $0.key)], Double($0.value)) })
+        family("syncnode_outbox_changes", "gauge", "Changes waiting to be sent to a neighbour (lag in changes).",
+               status.peers.map { (node + [("peer", $0.id)], Double($0.outbox)) })
+        family("syncnode_lag_seconds", "gauge", "How long the oldest change waiting for a neighbour has waited.",
+               status.peers.map { (node + [("peer", $0.id)], Double($0.lagSeconds)) })
+        family("syncnode_peer_last_heard_seconds", "gauge", "Seconds since a neighbour was last heard (-1: never).",
+               status.peers.map { (node + [("peer", $0.id)], Double($0.lastHeardSecondsAgo ?? -1)) })
+        family("syncnode_peer_up", "gauge", "1 when the link to a neighbour is ok, 0 otherwise.",
+               status.peers.map { (node + [("peer", $0.id), ("state", $0.state.rawValue)], $0.state == .ok ? 1 : 0) })
+        family("syncnode_records", "gauge", "Live records held, by dataset.",
+               status.datasets.map { (node + [("dataset", $0.id)], Double($0.records)) })
+        family("syncnode_conflicts", "gauge", "Conflicts held at this node.", [(node, Double(status.conflicts))])
+        family("syncnode_certificate_days_left", "gauge", "Days until this node's certificate expires.",
+               status.certificate.map { [(node, Double($0.daysLeft))] } ?? [])
+        return out
+    }
+
+    private static func escape(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+    }
+
+    private static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import HTTP1
+import SyncCore
+import SyncEngine
+
+/// What the federation server knows of the caller: the verified neighbour and its certificate's expiry.
+public struct PeerContext: Sendable {
+    public let peer: NodeEntry
+    public let certificateNotAfter: Date?
+}
+
+/// The federation protocol's endpoints over HTTP: each turns the request
+/// into a call on the engine's `ReplicationServer` and its refusals into
+/// status codes (400 malformed, 403 not allowed, 422 refused).
+enum ReplicationEndpoints {
+    static func router(server: ReplicationServer) -> Router<PeerContext> {
+        var router = Router<PeerContext>()
+        router.add("POST", Endpoint.health) { request, caller in
+            try answer { .json(try server.health(from: caller.peer.id, body: request.body, certificateNotAfter: caller.certificateNotAfter).encoded()) }
+        }
+        router.add("POST", Endpoint.push) { request, caller in
+            try answer { .json(try server.push(from: caller.peer.id, body: request.body).encoded()) }
+        }
+        router.add("GET", Endpoint.pull) { request, caller in
+            try answer {
+                let pull: PullRequest
+                do { pull = try PullRequest(query: request.query) } catch { throw RequestError(400, "GET \(Endpoint.pull): \(error)") }
+                return .json(try server.pull(for: caller.peer.id, pull))
+            }
+        }
+        return router
+    }
+
+    /// Maps the engine's refusals to HTTP statuses.
+    static func answer(_ body: () throws -> HTTPResponse) throws -> HTTPResponse {
+        do { return try body() } catch let error as ReplicationError {
+            switch error.kind {
+            case .invalid: throw RequestError(400, error.message)
+            case .forbidden: throw RequestError(403, error.message)
+            case .refused: throw RequestError(422, error.message)
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import SyncCore
+import SyncEngine
+import SyncStore
+import Synchronization
+
+/// One running node: its store and engine, its federation listener, its
+/// operators' listener and, unless it is the root, its link to its parent —
+/// services started in that order and stopped in the reverse one.
+public final class Node: Sendable {
+    public let context: NodeContext
+    public let replica: Replica
+    public let log: Log
+    /// The federation listener (its port and refusal counts).
+    public let federation: FederationServer
+    /// The operators' listener, when one was asked for.
+    public let admin: AdminServer?
+    private let group: ServiceGroup
+
+    /// Opens the node's store, checks its certificates and binds its listeners.
+    /// - Parameters:
+    ///   - healthInterval: seconds between health exchanges with the parent.
+    ///   - adminPort: loopback port of the operators' listener; nil for none.
+    public init(context: NodeContext, log: Log, healthInterval: Double = 5, adminPort: Int? = nil) throws {
+        self.context = context
+        self.log = log
+        try context.checkCertificates()
+        let replica = try context.openReplica()
+        self.replica = replica
+        let limit = context.topology.policy.maxOutboxEntries
+        replica.onOutboxOverflow { peer in
+            log.warning("outbox_overflow", ["peer": peer, "limit": limit,
+                                            "action": "outbox dropped; \(peer) gets a full resync when it is back",
+                                            "hint": "raise policy.maxOutboxEntries if peers are often away this long"])
+        }
+        let stopping = StopFlag()
+        let federation = try FederationServer(context: context, replica: replica, log: log, isStopping: { stopping.isSet })
+        self.federation = federation
+        admin = try adminPort.map { try AdminServer(context: context, replica: replica, refusals: federation.refusals, log: log, port: $0) }
+        var services: [any Service] = [ExternalWriteWatcher(replica: replica)]
+        if let admin { services.append(admin) }
+        services.append(federation)
+        services.append(StoppingMark(flag: stopping, signal: replica.signal))
+        if context.parent != nil {
+            services.append(try ParentLink(replica: replica, makeChannel: { HTTPSParentChannel(context: context) },
+                                           healthMessage: { try NodeStatus.healthMessage(context: context, replica: replica) },
+                                           events: { Node.record($0, log: log) }, interval: healthInterval))
+        }
+        group = ServiceGroup(services)
+    }
+
+    /// Starts every service.
+    public func start() throws {
+        try group.start()
+        log.info("node_started", ["node": context.node.id, "tier": context.node.tier.rawValue,
+                                  "federation": context.topology.federation, "version": SyncNodeVersion.current])
+    }
+
+    /// Stops the parent link, then the listeners (letting requests in flight finish), then the watcher.
+    public func stop() {
+        group.stop()
+        log.info("node_stopped", ["node": context.node.id])
+    }
+
+    static func record(_ event: LinkEvent, log: Log) {
+        switch event {
+        case .reachable(let parent, let loop): log.info("parent_reachable", ["parent": parent, "loop": loop])
+        case .unreachable(let parent, let loop, let error, let retryIn):
+            log.warning("parent_unreachable", ["parent": parent, "loop": loop, "error": error, "retry_in_s": String(format: "%.1f", retryIn)])
+        case .pushed(let parent, let last, let received): log.debug("pushed", ["parent": parent, "last": last, "received": received])
+        case .pulled(let parent, let changes, let applied): log.debug("pulled", ["parent": parent, "changes": changes, "applied": applied])
+        case .resyncStarted(let parent): log.warning("resync_started", ["parent": parent])
+        case .resyncFinished(let parent): log.info("resync_finished", ["parent": parent])
+        case .resyncSent(let parent): log.info("resync_sent", ["parent": parent])
+        }
+    }
+}
+
+extension ParentLink: Service {
+    public var name: String { "link to \(parent.id)" }
+}
+
+/// Sets the stop flag first when the group stops (it is stopped right after
+/// the parent link): long-polls in flight answer at once, so the listeners
+/// stopping next do not wait for them.
+private final class StoppingMark: Service {
+    let name = "stop flag"
+    let flag: StopFlag
+    let signal: ChangeSignal
+    init(flag: StopFlag, signal: ChangeSignal) {
+        self.flag = flag
+        self.signal = signal
+    }
+    func start() {}
+    func stop() {
+        flag.set()
+        signal.bump()
+    }
+}
+
+/// A flag set once, read from any thread.
+final class StopFlag: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
+}

@@ -1,0 +1,217 @@
+import Foundation
+public import SQLite
+public import SyncCore
+
+/// A node's state in one SQLite database in its data directory (WAL,
+/// synchronous=FULL, numbered migrations): the `ReplicaStore` a running node uses.
+///
+/// Two connections: one writer, behind a lock, and one reader, so status
+/// pages and outbox reads never wait behind a write transaction (WAL lets
+/// readers run beside the writer). An in-memory store (`inMemory`) uses one
+/// connection for both.
+public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each connection is used under its own lock only
+    private let writer: Database
+    private let writeLock = NSLock()
+    private let reader: Database
+    private let readLock = NSLock()
+    /// The database file, or ":memory:".
+    public let path: String
+    private let readOnly: Bool
+
+    public var location: String { path }
+
+    /// Opens the store of `nodeID` at `path`, creating the directory and
+    /// database when needed and applying migrations.
+    /// - Throws: a `StoreError` when the database is unreadable, newer than
+    ///   this binary, or belongs to another node.
+    public init(path: String, nodeID: String, federation: String, migration: MigrationContext = .none) throws {
+        self.path = path
+        readOnly = false
+        if path != ":memory:" {
+            let directory = (path as NSString).deletingLastPathComponent
+            do {
+                try FileManager.default.createDirectory(atPath: directory.isEmpty ? "." : directory, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw StoreError("create data directory \(directory)", error.localizedDescription, hint: "use a data directory this user can write")
+            }
+        }
+        do {
+            writer = try Database(path: path)
+            if path != ":memory:" { try SQLiteStore.enableWAL(writer) }
+            // A 64 MiB page cache: random keys touch pages all over the record index.
+            try writer.execute("PRAGMA synchronous=FULL; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=10000;")
+            if path == ":memory:" {
+                reader = writer
+            } else {
+                reader = try Database(path: path)
+                try reader.execute("PRAGMA query_only = 1; PRAGMA cache_size=-16384;")
+            }
+        } catch let error as SQLiteError {
+            throw SQLiteStore.explain(error, path: path)
+        }
+        try migrate(migration)
+        try claim(nodeID: nodeID, federation: federation)
+    }
+
+    /// Opens an existing store for reading only, beside the node that owns it
+    /// (no migration, no claim, no write lock taken): for observers such as the benchmark.
+    public init(readingOnly path: String) throws {
+        self.path = path
+        readOnly = true
+        do {
+            reader = try Database(path: path, readOnly: true)
+            try reader.execute("PRAGMA query_only = 1")
+            writer = reader
+        } catch let error as SQLiteError {
+            throw SQLiteStore.explain(error, path: path)
+        }
+    }
+
+    /// A store that lives in memory only, for tests of the engine.
+    public static func inMemory(nodeID: String, federation: String) throws -> SQLiteStore {
+        try SQLiteStore(path: ":memory:", nodeID: nodeID, federation: federation)
+    }
+
+    public func read<T>(_ body: (any ReplicaReading) throws -> T) throws -> T {
+        if reader === writer && !readOnly { return try write { try body($0) } }
+        readLock.lock()
+        defer { readLock.unlock() }
+        return try wrap { try body(StoreAccess(db: reader)) }
+    }
+
+    public func write<T>(_ body: (any ReplicaWriting) throws -> T) throws -> T {
+        guard !readOnly else { throw StoreError("write to \(path)", "the store was opened for reading only") }
+        writeLock.lock()
+        defer { writeLock.unlock() }
+        return try wrap { try writer.transaction { try body(StoreAccess(db: writer)) } }
+    }
+
+    public func externalCommits() throws -> Int64 {
+        readLock.lock()
+        defer { readLock.unlock() }
+        return try reader.dataVersion()
+    }
+
+    /// The database file's size on disk in bytes (with its WAL).
+    public func sizeOnDisk() -> Int64 {
+        guard path != ":memory:" else { return 0 }
+        return [path, path + "-wal"].reduce(0) { total, file in
+            total + ((try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int64) ?? 0)
+        }
+    }
+
+    /// The query plan SQLite chooses for `sql` (for tests that a query uses its index).
+    func queryPlan(_ sql: String, _ values: any SQLConvertible...) throws -> [String] {
+        writeLock.lock()
+        defer { writeLock.unlock() }
+        return try writer.rows("EXPLAIN QUERY PLAN " + sql, values) { $0.text(3) }
+    }
+
+    /// SQLite errors become store errors that say what to do; others pass through.
+    private func wrap<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as SQLiteError {
+            throw StoreError("use the store \(path)", error.description,
+                             hint: error.code & 0xff == 13 ? "the disk is full: free space in the data directory" : "check the file's permissions and free disk space",
+                             underlying: error)
+        }
+    }
+
+    /// Brings the schema up to date. The version is read inside the write
+    /// transaction, so two processes opening the same database at once (a node
+    /// and a command) never apply a migration twice.
+    private func migrate(_ context: MigrationContext) throws {
+        let version = { [writer] in try writer.first("PRAGMA user_version") { $0.int(0) } ?? 0 }
+        let current: Int
+        do { current = try version() } catch let error as SQLiteError {
+            throw SQLiteStore.explain(error, path: path)
+        }
+        if current > Schema.latestVersion {
+            throw StoreError("open the store \(path)",
+                             "its schema is version \(current) but this syncnode knows versions up to \(Schema.latestVersion): a newer syncnode wrote it",
+                             hint: "run the newer syncnode binary on this data directory (downgrading is not supported)")
+        }
+        guard current < Schema.latestVersion else { return }
+        var applying = Schema.migrations[0]
+        do {
+            try writer.transaction {
+                let locked = try version()
+                for migration in Schema.migrations where migration.version > locked {
+                    applying = migration
+                    // A fresh database gets the final layout at once: migrations that move
+                    // old data have nothing to move.
+                    try writer.execute(migration.sql)
+                    try migration.transform?(writer, context)
+                    try writer.execute("PRAGMA user_version = \(migration.version)")
+                }
+            }
+        } catch let error as SQLiteError {
+            throw StoreError("apply migration \(applying.version) (\(applying.name)) to \(path)", error.description,
+                             hint: "the database is unchanged; check disk space and permissions, then restart", underlying: error)
+        }
+    }
+
+    private func claim(nodeID: String, federation: String) throws {
+        try write { _ in
+            for (key, value) in [("node_id", nodeID), ("federation", federation)] {
+                if let existing = try writer.first("SELECT value FROM node_meta WHERE key = ?", key, map: { $0.text(0) }) {
+                    guard existing == value else {
+                        throw StoreError("open the store \(path)", "it belongs to \(key == "node_id" ? "node" : "federation") '\(existing)', not '\(value)'",
+                                         hint: "use the data directory of '\(value)'")
+                    }
+                } else {
+                    try writer.run("INSERT INTO node_meta(key, value) VALUES (?, ?)", key, value)
+                }
+            }
+        }
+    }
+
+    /// Switches to WAL once per database file. Switching needs an exclusive lock
+    /// and SQLite reports a concurrent opener as busy at once, without waiting:
+    /// retry for a while.
+    static func enableWAL(_ database: Database) throws {
+        let deadline = Date().addingTimeInterval(10)
+        while true {
+            do {
+                if try database.first("PRAGMA journal_mode", map: { $0.text(0) }) == "wal" { return }
+                try database.execute("PRAGMA journal_mode=WAL")
+            } catch let error as SQLiteError where error.code & 0xff == 5 && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+        }
+    }
+
+    static func explain(_ error: SQLiteError, path: String) -> StoreError {
+        if error.isUnreadable {
+            return StoreError("open the store \(path)", "it is not a readable syncnode database (\(error.message))",
+                              hint: "restore the file from a backup, or move it aside to start this node afresh (it will resync from its peers)",
+                              underlying: error)
+        }
+        return StoreError("open the store \(path)", error.description, hint: "check the file's permissions and free disk space", underlying: error)
+    }
+}
+
+/// A store operation that failed: what was being done, why, and what to do;
+/// the SQLite error it came from, when there is one.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    public let operation: String
+    public let cause: String
+    public let hint: String?
+    public let underlying: SQLiteError?
+
+    public init(_ operation: String, _ cause: String, hint: String? = nil, underlying: SQLiteError? = nil) {
+        self.operation = operation
+        self.cause = cause
+        self.hint = hint
+        self.underlying = underlying
+    }
+
+    /// True when the disk (or the database's size limit) is full.
+    public var isDiskFull: Bool { underlying.map { $0.code & 0xff == 13 } ?? false }
+
+    public var description: String {
+        var text = "cannot \(operation): \(cause)"
+        if let hint { text += "\n  hint: \(hint)" }
+        return text
+    }
+}

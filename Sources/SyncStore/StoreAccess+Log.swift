@@ -1,0 +1,147 @@
+import Foundation
+import SQLite
+import SyncCore
+
+/// The change log, per-peer outboxes and the scans a full resync makes.
+extension StoreAccess {
+    func appendLog(_ entry: LogWrite, at now: Int64) throws -> Int64 {
+        let seq = try nextSeq()
+        try insertLog(seq: seq, entry, at: now)
+        return seq
+    }
+
+    /// The next sequence number: past every entry ever logged (the highest entry is never trimmed).
+    func nextSeq() throws -> Int64 {
+        if let next = scratch.nextSeq { return next }
+        let next = (try db.first("SELECT MAX(seq) FROM log") { $0.optionalInt64(0) } ?? nil).map { $0 + 1 } ?? 1
+        scratch.nextSeq = next
+        return next
+    }
+
+    func insertLog(seq: Int64, _ entry: LogWrite, at now: Int64) throws {
+        let insert = try db.statement("INSERT INTO log(seq, dataset, region, from_peer, live, logged_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        insert.clear()
+        try insert.bind(1, seq)
+        try insert.bind(2, text: entry.dataset)
+        try insert.bind(3, text: entry.region.code)
+        if let from = entry.from { try insert.bind(4, text: from) } else { try insert.bindNull(4) }
+        try insert.bind(5, entry.live ? 1 : 0)
+        try insert.bind(6, now)
+        try insert.bind(7, bytes: entry.body)
+        try insert.execute()
+        scratch.nextSeq = seq + 1
+    }
+
+    func retire(_ seqs: [Int64]) throws {
+        for seq in seqs { try db.run("UPDATE log SET live = 0 WHERE seq = ?", seq) }
+    }
+
+    func enqueue(_ seq: Int64, for peers: [String]) throws {
+        guard !peers.isEmpty else { return }
+        let insert = try db.statement("INSERT INTO outbox(peer, seq) VALUES (?, ?)")
+        for peer in peers {
+            insert.clear()
+            try insert.bind(1, text: peer)
+            try insert.bind(2, seq)
+            try insert.execute()
+        }
+    }
+
+    /// What a child pulls: one index range on (peer, seq), whatever else the log holds.
+    static let outboxSQL = """
+        SELECT o.seq, l.body FROM outbox o JOIN log l ON l.seq = o.seq
+        WHERE o.peer = ? AND o.seq > ? ORDER BY o.seq LIMIT ?
+        """
+
+    func outbox(peer: String, after seq: Int64, limit: Int) throws -> [LogEntry] {
+        try db.rows(StoreAccess.outboxSQL, peer, seq, limit) { LogEntry(seq: $0.int64(0), body: $0.bytes(1)) }
+    }
+
+    func oldestWaiting(peer: String) throws -> Int64? {
+        try db.first("""
+            SELECT l.logged_at FROM outbox o JOIN log l ON l.seq = o.seq WHERE o.peer = ? ORDER BY o.seq LIMIT 1
+            """, peer) { $0.int64(0) }
+    }
+
+    func outboxStates() throws -> [String: OutboxState] {
+        var states: [String: OutboxState] = [:]
+        try db.forEach("SELECT peer, depth, resync, overflowed_at FROM outbox_state") {
+            states[$0.text(0)] = OutboxState(depth: $0.int(1), resyncOwed: $0.int(2) == 1, overflowedAt: $0.optionalInt64(3))
+        }
+        return states
+    }
+
+    func growOutbox(peer: String, by count: Int) throws -> Int {
+        try db.first("""
+            INSERT INTO outbox_state(peer, depth) VALUES (?, ?)
+            ON CONFLICT(peer) DO UPDATE SET depth = outbox_state.depth + excluded.depth RETURNING depth
+            """, peer, count) { $0.int(0) } ?? 0
+    }
+
+    func dropOutbox(peer: String, at now: Int64) throws {
+        try db.run("DELETE FROM outbox WHERE peer = ?", peer)
+        try db.run("""
+            INSERT INTO outbox_state(peer, depth, resync, overflowed_at) VALUES (?, 0, 1, ?)
+            ON CONFLICT(peer) DO UPDATE SET depth = 0, resync = 1, overflowed_at = excluded.overflowed_at
+            """, peer, now)
+    }
+
+    func setResyncOwed(peer: String, _ owed: Bool) throws {
+        try db.run("""
+            INSERT INTO outbox_state(peer, depth, resync) VALUES (?, 0, ?)
+            ON CONFLICT(peer) DO UPDATE SET resync = excluded.resync
+            """, peer, owed)
+    }
+
+    func acknowledge(peer: String, upTo seq: Int64) throws -> Int {
+        let removed = try db.run("DELETE FROM outbox WHERE peer = ? AND seq <= ?", peer, seq)
+        if removed > 0 {
+            try db.run("UPDATE outbox_state SET depth = MAX(0, depth - ?) WHERE peer = ?", removed, peer)
+            try trimLog()
+        }
+        return removed
+    }
+
+    /// Deletes retired entries that no outbox holds (never the highest entry,
+    /// so sequence numbers are not reused), a bounded number at a time.
+    func trimLog() throws {
+        var pending = Int64.max
+        let peers = try db.rows("SELECT peer FROM outbox_state") { $0.text(0) }
+        for peer in peers {
+            if let first = try db.first("SELECT seq FROM outbox WHERE peer = ? ORDER BY seq LIMIT 1", peer, map: { $0.int64(0) }) {
+                pending = min(pending, first)
+            }
+        }
+        guard let highest = try db.first("SELECT MAX(seq) FROM log", map: { $0.optionalInt64(0) }) ?? nil else { return }
+        try db.run("""
+            DELETE FROM log WHERE seq IN (SELECT seq FROM log WHERE live = 0 AND seq < ? AND seq < ? ORDER BY seq LIMIT 20000)
+            """, pending, highest)
+    }
+
+    func liveEntries(after position: ResyncPosition, limit: Int, scanLimit: Int,
+                     where admit: (String, String) -> Bool) throws -> (entries: [LiveEntry], lastScanned: Int64?) {
+        struct Full: Error {}
+        var entries: [LiveEntry] = []
+        var last: Int64?
+        var scanned = 0
+        let sql = position.reserved
+            ? "SELECT seq, dataset, region, body FROM log WHERE substr(dataset, 1, 1) = '_' AND live = 1 AND seq > ? ORDER BY seq LIMIT ?"
+            : "SELECT seq, dataset, region, body FROM log WHERE seq > ? AND live = 1 ORDER BY seq LIMIT ?"
+        do {
+            try db.forEach(sql, [position.seq, scanLimit]) { row in
+                scanned += 1
+                let seq = row.int64(0), dataset = row.text(1)
+                last = seq
+                if !position.reserved && dataset.hasPrefix("_") { return }
+                if admit(dataset, row.text(2)) {
+                    entries.append(LiveEntry(seq: seq, dataset: dataset, region: row.text(2), body: row.bytes(3)))
+                    if entries.count >= limit { throw Full() }
+                }
+            }
+        } catch is Full {
+            return (entries, last)
+        }
+        // The scan ran out of rows before its limit: this phase is done.
+        return (entries, scanned < scanLimit ? nil : last)
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import SyncCore
+import SyncEngine
+import SyncNode
+
+/// One `syncnode` subcommand: its name, help, flags, and what it does.
+protocol Command: SendableMetatype {
+    /// The words after `syncnode`, e.g. "cert issue".
+    static var name: String { get }
+    /// One line for `syncnode --help`.
+    static var summary: String { get }
+    /// Paragraphs for `syncnode NAME --help`.
+    static var details: String { get }
+    static var flags: [Flag] { get }
+    /// Runs the command; returns the exit status.
+    static func run(_ arguments: Arguments) throws -> Int32
+}
+
+/// A command as the dispatcher sees it (built from a `Command` type with `init(_:)`).
+struct CommandSpec: Sendable {
+    let name: String
+    let summary: String
+    let details: String
+    let flags: [Flag]
+    let run: @Sendable (Arguments) throws -> Int32
+
+    init<C: Command>(_ command: C.Type) {
+        name = C.name
+        summary = C.summary
+        details = C.details
+        flags = C.flags
+        run = { try C.run($0) }
+    }
+
+    var usage: String {
+        var text = "usage: syncnode \(name) [flags]\n\n\(summary)\n"
+        if !details.isEmpty { text += "\n\(details)\n" }
+        if !flags.isEmpty {
+            text += "\nflags:\n"
+            let rows = flags.map { flag in ("  --\(flag.name)" + (flag.value.map { " \($0)" } ?? ""), flag.help) }
+            let width = (rows.map { $0.0.count }.max() ?? 0) + 2
+            for (left, help) in rows {
+                text += left.padding(toLength: width, withPad: " ", startingAt: 0) + help + "\n"
+            }
+        }
+        return text
+    }
+}
+
+/// The flags every command that works on one node takes, with the same defaults.
+enum NodeFlags {
+    static let all: [Flag] = [
+        Flag("topology", value: "FILE", help: "the federation's topology file (default: $SYNCNODE_TOPOLOGY)"),
+        Flag("node", value: "ID", help: "this node's id in the topology (default: $SYNCNODE_NODE)"),
+        Flag("data", value: "DIR", help: "the node's data directory, holding node.db (default: data/ID)"),
+        Flag("certs", value: "DIR", help: "the node's certificate directory: ca.pem, ID.pem, ID.key (default: certs/ID)"),
+    ]
+
+    /// The topology path from `--topology` or `$SYNCNODE_TOPOLOGY`.
+    static func topologyPath(_ arguments: Arguments, command: String) throws -> String {
+        if let path = arguments.value("topology") ?? ProcessInfo.processInfo.environment["SYNCNODE_TOPOLOGY"] { return path }
+        throw SyncNodeError("run '\(command)'", "no topology given", hint: "pass --topology FILE (e.g. Topology/guangdong-demo.json) or set SYNCNODE_TOPOLOGY")
+    }
+
+    /// Loads the topology and resolves the node, data and certificate directories.
+    static func context(_ arguments: Arguments, command: String) throws -> NodeContext {
+        let topology = try Topology.load(path: topologyPath(arguments, command: command))
+        guard let nodeID = arguments.value("node") ?? ProcessInfo.processInfo.environment["SYNCNODE_NODE"] else {
+            throw SyncNodeError("run '\(command)'", "no node given",
+                                hint: "pass --node ID, one of: \(topology.nodes.map(\.id).joined(separator: ", "))")
+        }
+        return try NodeContext(topology: topology, nodeID: nodeID, dataDirectory: arguments.value("data"),
+                               certificateDirectory: arguments.value("certs"))
+    }
+}
+
+extension NodeContext {
+    /// The node's engine for a command, warning on standard error when an
+    /// outbox overflows (the neighbour will get a full resync).
+    func openReplicaForCommand() throws -> Replica {
+        let replica = try openReplica()
+        let limit = topology.policy.maxOutboxEntries
+        replica.onOutboxOverflow { peer in
+            Output.warn("warning: more than \(limit) changes were waiting for \(peer): its outbox was dropped and \(peer) "
+                        + "will get a full resync when it is back (policy maxOutboxEntries)")
+        }
+        return replica
+    }
+}

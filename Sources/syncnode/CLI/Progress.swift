@@ -1,0 +1,27 @@
+import Foundation
+import Posix
+
+/// A progress line on a terminal (nothing when standard error is not one).
+final class Progress {
+    private let total: Int
+    private let label: String
+    private let enabled = isTerminal(2)
+    private var last = Date.distantPast
+
+    init(total: Int, label: String) {
+        self.total = total
+        self.label = label
+    }
+
+    func update(bytes: Int, rows: Int) {
+        guard enabled, Date().timeIntervalSince(last) > 0.5 else { return }
+        last = Date()
+        let percent = total > 0 ? " (\(min(100, bytes * 100 / total))%)" : ""
+        let text = String(format: "\r  %@: %d rows, %.1f of %.1f MB%@   ", label, rows, Double(bytes) / 1e6, Double(total) / 1e6, percent)
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    func finish() {
+        if enabled && last != .distantPast { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}

@@ -1,0 +1,24 @@
+import Foundation
+import SyncCore
+import SyncEngine
+import SyncNode
+
+enum CatalogDCATCommand: Command {
+    static let name = "catalog dcat"
+    static let summary = "export the merged catalog as DCAT (JSON-LD) for tools outside the federation"
+    static let details = "A dcat:Catalog whose dcat:dataset are the entries, fields mapped to DCAT, Dublin Core and vCard terms."
+    static let flags = NodeFlags.all + [Flag("out", value: "FILE", help: "write to FILE instead of standard output")]
+
+    static func run(_ arguments: Arguments) throws -> Int32 {
+        let context = try NodeFlags.context(arguments, command: "syncnode catalog dcat")
+        let entries = try CatalogService(replica: try context.openReplica()).entries().filter { $0.status != "draft" }
+        let text = try DCAT.document(federation: context.topology.federation, entries: entries, topology: context.topology)
+        if let out = arguments.value("out") {
+            try Files.write(text, to: out)
+            Output.line("wrote \(entries.count) entries as DCAT to \(out)")
+        } else {
+            Output.write(text)
+        }
+        return 0
+    }
+}
