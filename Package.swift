@@ -60,6 +60,8 @@ let package = Package(
                           path: "Benchmarks/ReplicationBench", swiftSettings: strict),
 
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
+        .testTarget(name: "TextEncodingTests", dependencies: ["TextEncoding"], swiftSettings: strict),
+        .testTarget(name: "HTTPSClientTests", dependencies: ["HTTPSClient", "TLS", "Posix", "HTTP1"], swiftSettings: strict),
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore", "SyncTesting"], swiftSettings: strict),
         .testTarget(name: "SyncStoreTests", dependencies: ["SyncStore", "SyncCore", "SQLite", "SyncTesting"], swiftSettings: strict),
         .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "SyncStore", "SyncCore", "SyncTesting"], swiftSettings: strict),

@@ -64,7 +64,7 @@ struct SyncNodeBenchError: Error, CustomStringConvertible {
 enum ImportRun {
     static func measure(fleet: Fleet, rows: Rows, count: Int, rawRate: Double, report: Report) throws {
         let csvPath = "\(fleet.directory)/import.csv"
-        FileManager.default.createFile(atPath: csvPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: csvPath, contents: nil)
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: csvPath))
         out.write(Data(Rows.csvHeader.utf8))
         var chunk = ""

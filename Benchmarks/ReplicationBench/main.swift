@@ -30,7 +30,7 @@ func benchmark() throws {
     report.say(String(format: "raw SQLite insert:           %9.0f rows/s (one table, one transaction)", rawRate))
 
     // 2. A federation of three real processes.
-    var layout = try FleetTopology(federation: "bench", nodes: [
+    let layout = try FleetTopology(federation: "bench", nodes: [
         .init(id: "gd", tier: "province", region: "440000", name: "广东省"),
         .init(id: "sz", tier: "city", region: "440300", parent: "gd", name: "深圳市"),
         .init(id: "sz-pingshan", tier: "district", region: "440310", parent: "sz", name: "坪山区"),
@@ -40,7 +40,6 @@ func benchmark() throws {
     defer { fleet.stopAll() }
     try layout.write(to: fleet.topologyPath)
     try fleet.issueCertificates(caName: "bench CA")
-    _ = layout
 
     // 2a. Local writes at the district while no node runs (JSON lines, 100,000 per command).
     let chunk = 100_000

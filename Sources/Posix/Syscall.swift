@@ -35,32 +35,15 @@ package func syscall(_ name: String, _ body: () -> Int32) throws(PosixError) -> 
     }
 }
 
-/// The same for calls that return a size.
-@discardableResult
-package func syscall(_ name: String, _ body: () -> Int) throws(PosixError) -> Int {
-    while true {
-        let rc = body()
-        if rc >= 0 { return rc }
-        let code = errno
-        if code == EINTR { continue }
-        throw PosixError(name, code: code)
-    }
-}
-
 /// Waits up to `milliseconds` (negative: forever) for `fd` to become readable
 /// (or hung up); false on timeout.
-package func pollReadable(_ fd: Int32, milliseconds: Int32) -> Bool {
-    var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-    while true {
-        let rc = poll(&pfd, 1, milliseconds)
-        if rc < 0 && errno == EINTR { continue }
-        return rc != 0
-    }
-}
+package func pollReadable(_ fd: Int32, milliseconds: Int32) -> Bool { pollFor(Int16(POLLIN), fd, milliseconds) }
 
 /// Waits up to `milliseconds` for `fd` to accept more bytes; false on timeout.
-package func pollWritable(_ fd: Int32, milliseconds: Int32) -> Bool {
-    var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+package func pollWritable(_ fd: Int32, milliseconds: Int32) -> Bool { pollFor(Int16(POLLOUT), fd, milliseconds) }
+
+private func pollFor(_ events: Int16, _ fd: Int32, _ milliseconds: Int32) -> Bool {
+    var pfd = pollfd(fd: fd, events: events, revents: 0)
     while true {
         let rc = poll(&pfd, 1, milliseconds)
         if rc < 0 && errno == EINTR { continue }

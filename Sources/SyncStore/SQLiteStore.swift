@@ -39,13 +39,13 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
         do {
             writer = try Database(path: path)
             if path != ":memory:" { try SQLiteStore.enableWAL(writer) }
-            // A 64 MiB page cache: random keys touch pages all over the record index.
-            try writer.execute("PRAGMA synchronous=FULL; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=10000;")
+            // A 32 MiB page cache for the writer: random keys touch pages all over the record index.
+            try writer.execute("PRAGMA synchronous=FULL; PRAGMA cache_size=-32768;")
             if path == ":memory:" {
                 reader = writer
             } else {
                 reader = try Database(path: path)
-                try reader.execute("PRAGMA query_only = 1; PRAGMA cache_size=-16384;")
+                try reader.execute("PRAGMA query_only = 1; PRAGMA cache_size=-8192;")
             }
         } catch let error as SQLiteError {
             throw SQLiteStore.explain(error, path: path)
@@ -80,6 +80,7 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
         return try wrap { try body(StoreAccess(db: reader)) }
     }
 
+    @discardableResult
     public func write<T>(_ body: (any ReplicaWriting) throws -> T) throws -> T {
         guard !readOnly else { throw StoreError("write to \(path)", "the store was opened for reading only") }
         writeLock.lock()
@@ -91,14 +92,6 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
         readLock.lock()
         defer { readLock.unlock() }
         return try reader.dataVersion()
-    }
-
-    /// The database file's size on disk in bytes (with its WAL).
-    public func sizeOnDisk() -> Int64 {
-        guard path != ":memory:" else { return 0 }
-        return [path, path + "-wal"].reduce(0) { total, file in
-            total + ((try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int64) ?? 0)
-        }
     }
 
     /// The query plan SQLite chooses for `sql` (for tests that a query uses its index).

@@ -86,7 +86,7 @@ public final class Fleet: @unchecked Sendable {   // used from the thread that d
         process.arguments = ["serve"] + nodeArguments(id, topology: topology, certs: certs) + ["--health-interval", String(healthInterval)] + extra
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let logPath = logPath(id)
-        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         log.seekToEndOfFile()
         process.standardError = log

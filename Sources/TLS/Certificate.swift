@@ -2,7 +2,7 @@ import COpenSSL
 import Foundation
 
 /// An X.509 certificate. Owns its `X509*` and frees it in `deinit`.
-public final class Certificate: @unchecked Sendable {
+public final class Certificate: @unchecked Sendable {   // an X509 is only read once made or parsed
     let handle: OpaquePointer
 
     init(owning handle: OpaquePointer) { self.handle = handle }

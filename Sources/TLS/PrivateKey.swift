@@ -2,7 +2,7 @@ import COpenSSL
 import Foundation
 
 /// A private key (ECDSA P-256 for keys syncnode makes). Owns its `EVP_PKEY*`.
-public final class PrivateKey: @unchecked Sendable {
+public final class PrivateKey: @unchecked Sendable {   // an EVP_PKEY is only read once made; OpenSSL 3 allows that from any thread
     let handle: OpaquePointer
 
     init(owning handle: OpaquePointer) { self.handle = handle }

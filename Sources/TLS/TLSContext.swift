@@ -5,7 +5,7 @@ import COpenSSL
 /// only, and a client certificate required and verified against the CA.
 ///
 /// After set-up an `SSL_CTX` is safe to share between threads.
-public final class TLSContext: @unchecked Sendable {
+public final class TLSContext: @unchecked Sendable {   // an SSL_CTX is only read once set up; OpenSSL allows sharing it
     let handle: OpaquePointer
 
     /// Builds the server context.

@@ -165,3 +165,32 @@ final class MergeTests: XCTestCase {
         XCTAssertGreaterThan(clock.tick(wallMillis: 1000), 5000 << 16)
     }
 }
+
+/// A record stored as the few changes whose join it is.
+final class MergeFoldTests: XCTestCase {
+    let region = try! RegionCode("440310")
+
+    func write(_ values: [String: JSONValue], by origin: String = "a", at hlc: Int64) -> Change {
+        Change.write(dataset: "d", key: "k", region: region, values: values, origin: origin, hlc: hlc)
+    }
+
+    func testOnlyChangesThatSupplySomethingAreKeptAndTheyMakeTheSameState() throws {
+        let first = write(["x": .int(1), "y": .int(1)], at: 1)
+        let second = write(["x": .int(2)], at: 2)
+        let third = write(["y": .int(3)], at: 3)
+        let folded = try XCTUnwrap(Merge.fold([(id: 1, change: first), (id: 2, change: second), (id: 3, change: third)]))
+        XCTAssertEqual(folded.keep, [2, 3], "the first change supplies nothing any more")
+        XCTAssertEqual(folded.state.values, ["x": .int(2), "y": .int(3)])
+        let again = try XCTUnwrap(Merge.fold([(id: 3, change: third), (id: 2, change: second)]))
+        XCTAssertEqual(again.state, folded.state)
+    }
+
+    func testATombstoneSupersedesOlderItemsAndTheRegionFollowsTheNewestChange() throws {
+        let write1 = write(["x": .int(1)], at: 1)
+        let delete = Change.delete(dataset: "d", key: "k", region: try RegionCode("440304"), origin: "a", hlc: 2)
+        let folded = try XCTUnwrap(Merge.fold([(id: 1, change: write1), (id: 2, change: delete)]))
+        XCTAssertEqual(folded.keep, [2])
+        XCTAssertTrue(folded.state.isDeleted)
+        XCTAssertEqual(folded.state.region.code, "440304")
+    }
+}

@@ -6,7 +6,6 @@ final class RegionCodeTests: XCTestCase {
         XCTAssertEqual(try RegionCode("440000").level, .province)
         XCTAssertEqual(try RegionCode("440300").level, .city)
         XCTAssertEqual(try RegionCode("440310").level, .district)
-        XCTAssertEqual(try RegionCode("440310").cityPrefix, "4403")
     }
 
     func testInvalidCodesSayWhy() {

@@ -23,9 +23,6 @@ public struct RegionCode: Hashable, Comparable, Sendable, Codable, CustomStringC
         self.code = code
     }
 
-    /// The four-digit province+city part, e.g. "4403".
-    public var cityPrefix: Substring { code.prefix(4) }
-
     /// The most specific level this code names: a province (XX0000), a city (XXYY00) or a district.
     public var level: RegionLevel {
         if code.hasSuffix("0000") { return .province }

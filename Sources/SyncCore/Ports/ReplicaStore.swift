@@ -217,6 +217,7 @@ public protocol ReplicaStore: AnyObject, Sendable {
     /// Runs `body` with a consistent read snapshot; never waits for a writer.
     func read<T>(_ body: (any ReplicaReading) throws -> T) throws -> T
     /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.
+    @discardableResult
     func write<T>(_ body: (any ReplicaWriting) throws -> T) throws -> T
     /// Where the store lives, for messages.
     var location: String { get }
