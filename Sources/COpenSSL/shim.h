@@ -38,4 +38,14 @@ static inline int shim_GENERAL_NAME_uri_length(const GENERAL_NAME *name) {
 }
 static inline STACK_OF(X509_NAME) *shim_SSL_load_client_CA_file(const char *file) { return SSL_load_client_CA_file(file); }
 static inline void shim_SSL_CTX_set_client_CA_list(SSL_CTX *ctx, STACK_OF(X509_NAME) *list) { SSL_CTX_set_client_CA_list(ctx, list); }
+/* Session resumption off: every connection is verified in full (expiry, revocation). */
+static inline long shim_SSL_CTX_disable_resumption(SSL_CTX *ctx) {
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+    return SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+}
+static inline int shim_sk_X509_REVOKED_num(const STACK_OF(X509_REVOKED) *s) { return sk_X509_REVOKED_num(s); }
+static inline X509_REVOKED *shim_sk_X509_REVOKED_value(const STACK_OF(X509_REVOKED) *s, int i) { return sk_X509_REVOKED_value(s, i); }
+static inline int shim_X509_V_ERR_APPLICATION_VERIFICATION(void) { return X509_V_ERR_APPLICATION_VERIFICATION; }
+static inline int shim_X509_V_ERR_CERT_REVOKED(void) { return X509_V_ERR_CERT_REVOKED; }
+static inline unsigned long shim_X509_V_FLAG_CRL_CHECK(void) { return X509_V_FLAG_CRL_CHECK; }
 #endif

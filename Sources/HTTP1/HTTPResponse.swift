@@ -16,12 +16,14 @@ public struct HTTPResponse: Sendable {
     }
 
     /// The wire bytes: status line, headers (with Content-Length), blank line, body.
-    public func serialize(keepAlive: Bool) -> [UInt8] {
+    /// - Parameter contentLength: the length to announce (an answer to HEAD announces
+    ///   the GET's length without a body); the body's own length when nil.
+    public func serialize(keepAlive: Bool, contentLength: Int? = nil) -> [UInt8] {
         var head = "HTTP/1.1 \(status) \(HTTPResponse.reason(status))\r\n"
         for field in headers where field.name.lowercased() != "content-length" && field.name.lowercased() != "connection" {
             head += "\(field.name): \(field.value)\r\n"
         }
-        head += "Content-Length: \(body.count)\r\n"
+        head += "Content-Length: \(contentLength ?? body.count)\r\n"
         head += keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n"
         return Array(head.utf8) + body
     }
@@ -40,6 +42,7 @@ public struct HTTPResponse: Sendable {
         case 409: "Conflict"
         case 410: "Gone"
         case 413: "Content Too Large"
+        case 421: "Misdirected Request"
         case 422: "Unprocessable Content"
         case 431: "Request Header Fields Too Large"
         case 500: "Internal Server Error"

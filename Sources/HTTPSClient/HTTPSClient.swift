@@ -13,6 +13,8 @@ public struct HTTPSClientConfiguration: Sendable {
     public var caFile: String
     /// The node the server must prove to be (its certificate's SAN URI).
     public var expectedPeer: NodeIdentity?
+    /// The federation's revocation list (PEM), checked against the server's certificate when set.
+    public var revocationListFile: String?
     /// Seconds allowed to connect (TCP and TLS).
     public var connectTimeout: Double = 5
     /// Seconds allowed for a whole request unless a call says otherwise.
@@ -49,11 +51,19 @@ public struct HTTPSClientError: Error, CustomStringConvertible, Sendable {
 /// Holds what the C callbacks need for one client; passed to them unretained.
 final class TransferState {
     let expectedPeer: NodeIdentity?
+    let caFile: String
+    let revocationListFile: String?
     var body = Data()
     var identityProblem: String?
     var peerNotAfter: Date?
+    /// Most bytes an answer may have; the transfer fails past it.
+    var maxBody = 256 * 1024 * 1024
 
-    init(expectedPeer: NodeIdentity?) { self.expectedPeer = expectedPeer }
+    init(expectedPeer: NodeIdentity?, caFile: String, revocationListFile: String?) {
+        self.expectedPeer = expectedPeer
+        self.caFile = caFile
+        self.revocationListFile = revocationListFile
+    }
 }
 
 private let curlGlobalInit: Void = {
@@ -61,12 +71,13 @@ private let curlGlobalInit: Void = {
 }()
 
 /// An HTTPS client for one peer over libcurl: presents the node's certificate,
-/// verifies the server against the federation CA, its host name and its node
-/// identity, and keeps the connection alive between requests.
+/// verifies the server against the federation CA only (never the system's
+/// trust store), its revocation list, its host name and its node identity, and
+/// keeps the connection alive between requests.
 ///
 /// Owns one `CURL*` easy handle: use it from one thread at a time.
 public final class HTTPSClient {
-    private let handle: UnsafeMutableRawPointer
+    private var handle: UnsafeMutableRawPointer
     private let baseURL: String
     private let configuration: HTTPSClientConfiguration
     private let state: TransferState
@@ -78,7 +89,15 @@ public final class HTTPSClient {
         handle = curl_easy_init()
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.configuration = configuration
-        state = TransferState(expectedPeer: configuration.expectedPeer)
+        state = TransferState(expectedPeer: configuration.expectedPeer, caFile: configuration.caFile,
+                              revocationListFile: configuration.revocationListFile)
+    }
+
+    /// Closes the kept-alive connection: the next request connects and verifies afresh
+    /// (after a certificate was renewed or a revocation list arrived).
+    public func closeConnections() {
+        curl_easy_cleanup(handle)
+        handle = curl_easy_init()
     }
 
     /// The expiry of the server certificate seen on the last new connection.
@@ -109,6 +128,7 @@ public final class HTTPSClient {
         shim_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
         shim_curl_setopt_long(handle, CURLOPT_SSLVERSION, Int(CURL_SSLVERSION_TLSv1_2))
         shim_curl_setopt_ptr(handle, CURLOPT_CAINFO, configuration.caFile)
+        shim_curl_setopt_ptr(handle, CURLOPT_CAPATH, nil)   // the federation CA only, never the system's bundle
         if let certificate = configuration.certificateFile, let key = configuration.keyFile {
             shim_curl_setopt_ptr(handle, CURLOPT_SSLCERT, certificate)
             shim_curl_setopt_ptr(handle, CURLOPT_SSLKEY, key)
@@ -155,15 +175,28 @@ public final class HTTPSClient {
 private let writeCallback: shim_curl_write_cb = { data, size, count, userdata in
     guard let data, let userdata else { return 0 }
     let state = Unmanaged<TransferState>.fromOpaque(userdata).takeUnretainedValue()
+    guard state.body.count + size * count <= state.maxBody else { return 0 }   // an answer without end: abort
     state.body.append(UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: size * count)
     return size * count
 }
 
-/// Called by libcurl for each new connection's `SSL_CTX`: installs a verify
-/// callback that also checks the server's node identity.
+/// Called by libcurl for each new connection's `SSL_CTX`: replaces its trust
+/// store with one holding the federation CA alone (and its revocation list),
+/// and installs a verify callback that also checks the server's node identity.
 private let sslContextCallback: shim_curl_ssl_ctx_cb = { _, sslContext, userdata in
-    guard let sslContext else { return CURLE_OK }
+    guard let sslContext, let userdata else { return CURLE_SSL_CERTPROBLEM }
     let ctx = OpaquePointer(sslContext)
+    let state = Unmanaged<TransferState>.fromOpaque(userdata).takeUnretainedValue()
+    guard let store = X509_STORE_new() else { return CURLE_SSL_CACERT_BADFILE }
+    guard X509_STORE_load_file(store, state.caFile) == 1 else {
+        X509_STORE_free(store)
+        return CURLE_SSL_CACERT_BADFILE
+    }
+    if let crlFile = state.revocationListFile, let pem = FileManager.default.contents(atPath: crlFile),
+       let crl = try? RevocationList(pem: String(decoding: pem, as: UTF8.self)) {
+        crl.addTo(store: store)
+    }
+    SSL_CTX_set_cert_store(ctx, store)
     _ = shim_SSL_CTX_set_app_data(ctx, userdata)
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verifyCallback)
     return CURLE_OK
@@ -180,6 +213,11 @@ private let verifyCallback: @convention(c) (Int32, OpaquePointer?) -> Int32 = { 
     guard let x509 = X509_STORE_CTX_get_current_cert(store) else { return 0 }
     let certificate = Certificate(retaining: x509)
     state.peerNotAfter = certificate.notAfter
+    guard certificate.syncnodeURIs.count == 1 else {
+        state.identityProblem = "the server's certificate carries \(certificate.syncnodeURIs.count) syncnode identities; exactly one is allowed"
+        X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION)
+        return 0
+    }
     let actual = certificate.nodeIdentity
     if actual == expected { return 1 }
     state.identityProblem = "the server's certificate names \(actual.map(\.description) ?? "no syncnode node") "

@@ -76,6 +76,10 @@ struct ApplyRun {
             try applyCatalog(encoded)
             return
         }
+        if change.dataset == RevocationService.dataset {
+            try applyRevocationList(encoded)
+            return
+        }
         guard !change.isReserved else {
             throw ReplicationError("change \(change.dataset)/\(change.key): '\(change.dataset)' is not a dataset this node knows")
         }

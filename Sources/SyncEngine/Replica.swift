@@ -23,6 +23,8 @@ public final class Replica: Sendable {
     public let counters = ReplicationCounters()
     public let routing: Routing
     public let admission: Admission
+    /// Checks revocation lists the CA signed (nil: this engine keeps none).
+    public let revocationVerifier: (any RevocationListVerifier)?
     let clock: Mutex<HybridClock>
     let catalogCache = Mutex<KnownDatasets?>(nil)
     private let overflowHandler = Mutex<(@Sendable (String) -> Void)?>(nil)
@@ -31,7 +33,7 @@ public final class Replica: Sendable {
     ///   - nodeID: this node's id in `topology`.
     ///   - wallClock: the wall clock (a test clock in tests, a skewed one in fault drills).
     public init(topology: Topology, nodeID: String, store: any ReplicaStore, wallClock: any WallClock = SystemClock(),
-                signal: ChangeSignal = ChangeSignal()) throws {
+                signal: ChangeSignal = ChangeSignal(), revocationVerifier: (any RevocationListVerifier)? = nil) throws {
         guard let node = topology.node(nodeID) else {
             throw ReplicationError("node '\(nodeID)' is not in federation '\(topology.federation)'")
         }
@@ -40,6 +42,7 @@ public final class Replica: Sendable {
         self.store = store
         self.wallClock = wallClock
         self.signal = signal
+        self.revocationVerifier = revocationVerifier
         routing = Routing(topology: topology)
         admission = Admission(topology: topology, node: nodeID)
         clock = Mutex(HybridClock(last: try store.read { try $0.persistedClock() }))

@@ -200,5 +200,16 @@ enum Schema {
             -- Outbox entries are found per peer by the primary key; the log trims by its own index.
             DROP INDEX outbox_by_seq;
             """, transform: LegacyRecords.migrate),
+        Migration(version: 8, name: "revocation list", sql: """
+            -- The federation CA's current revocation list, as it travels down (and up) the tree in
+            -- the reserved dataset _revocations. Only a list the CA signed is kept, and only a newer
+            -- one (by its CRL number) replaces it. Nodes reload their TLS from it without a restart.
+            CREATE TABLE revocation_list (
+                id         INTEGER PRIMARY KEY CHECK (id = 1),
+                number     INTEGER NOT NULL,   -- the CRL number the CA gave it
+                pem        TEXT NOT NULL,
+                updated_at INTEGER NOT NULL
+            );
+            """),
     ]
 }

@@ -85,3 +85,25 @@ extension StoreAccess {
             """, kind, subject, message, now, now)
     }
 }
+
+/// The revocation list and small facts about the node.
+extension StoreAccess {
+    func revocationList() throws -> (number: Int64, pem: String)? {
+        try db.first("SELECT number, pem FROM revocation_list WHERE id = 1") { ($0.int64(0), $0.text(1)) }
+    }
+
+    func setRevocationList(number: Int64, pem: String, at now: Int64) throws {
+        try db.run("""
+            INSERT INTO revocation_list(id, number, pem, updated_at) VALUES (1, ?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET number = excluded.number, pem = excluded.pem, updated_at = excluded.updated_at
+            """, number, pem, now)
+    }
+
+    func nodeMeta(_ key: String) throws -> String? {
+        try db.first("SELECT value FROM node_meta WHERE key = ?", "fact:" + key) { $0.text(0) }
+    }
+
+    func setNodeMeta(_ key: String, _ value: String) throws {
+        try db.run("INSERT INTO node_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", "fact:" + key, value)
+    }
+}

@@ -35,15 +35,15 @@ public final class Certificate: @unchecked Sendable {   // an X509 is only read 
     /// The subject's common name.
     public var commonName: String? {
         guard let name = X509_get_subject_name(handle) else { return nil }
-        let index = X509_NAME_get_index_by_NID(name, NID_commonName, -1)
-        guard index >= 0, let entry = X509_NAME_get_entry(name, index),
-              let data = X509_NAME_ENTRY_get_data(entry) else { return nil }
-        var out: UnsafeMutablePointer<UInt8>?
-        let length = ASN1_STRING_to_UTF8(&out, data)
-        guard length >= 0, let out else { return nil }
-        defer { CRYPTO_free(out, #fileID, #line) }
-        return String(decoding: UnsafeBufferPointer(start: out, count: Int(length)), as: UTF8.self)
+        return nameEntry(name, NID_commonName)
     }
+
+    /// The serial number in uppercase hex.
+    public var serial: String { X509_get0_serialNumber(handle).flatMap(hexSerial) ?? "" }
+
+    /// The syncnode identities (node or source system) among the SAN URIs:
+    /// a valid certificate carries exactly one.
+    public var syncnodeURIs: [String] { uris.filter { $0.hasPrefix("urn:syncnode:") } }
 
     /// The URIs among the subject alternative names.
     public var uris: [String] {
@@ -60,25 +60,29 @@ public final class Certificate: @unchecked Sendable {   // an X509 is only read 
         return result
     }
 
-    /// The node identity in the SAN URI, if the certificate carries one.
+    /// The node identity in the SAN URI, if the certificate carries exactly one syncnode URI and it names a node.
     public var nodeIdentity: NodeIdentity? {
-        uris.lazy.compactMap(NodeIdentity.init(uri:)).first
+        let found = syncnodeURIs
+        return found.count == 1 ? NodeIdentity(uri: found[0]) : nil
     }
 
-    /// The source-system identity in the SAN URI, if the certificate carries one.
+    /// The source-system identity in the SAN URI, if the certificate carries exactly one syncnode URI and it names a system.
     public var systemIdentity: SystemIdentity? {
-        uris.lazy.compactMap(SystemIdentity.init(uri:)).first
+        let found = syncnodeURIs
+        return found.count == 1 ? SystemIdentity(uri: found[0]) : nil
     }
 
     /// When the certificate stops being valid.
-    public var notAfter: Date { date(X509_get0_notAfter(handle)) }
+    public var notAfter: Date { asn1Date(X509_get0_notAfter(handle)) }
     /// When the certificate starts being valid.
-    public var notBefore: Date { date(X509_get0_notBefore(handle)) }
+    public var notBefore: Date { asn1Date(X509_get0_notBefore(handle)) }
 
-    private func date(_ time: UnsafePointer<ASN1_TIME>?) -> Date {
-        var tm = tm()
-        guard let time, ASN1_TIME_to_tm(time, &tm) == 1 else { return .distantPast }
-        return Date(timeIntervalSince1970: TimeInterval(timegm(&tm)))
+    /// The SHA-256 fingerprint of the certificate (DER), in hex.
+    public var fingerprint: String {
+        var digest = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        guard X509_digest(handle, EVP_sha256(), &digest, &length) == 1 else { return "" }
+        return digest.prefix(Int(length)).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Whether `self` was signed by `issuer`'s key.

@@ -10,7 +10,7 @@ public enum CertificateAuthority {
     ///   - validDays: how long the CA is valid.
     public static func create(name: String, validDays: Int) throws -> (Certificate, PrivateKey) {
         let key = try PrivateKey.generateP256()
-        let cert = try build(subject: name, organization: name, key: key, issuer: nil, issuerKey: key,
+        let cert = try build(subject: name, organization: name, publicKey: key.handle, issuer: nil, issuerKey: key,
                              validDays: validDays, backdateDays: 0, extensions: [
                                 (NID_basic_constraints, "critical,CA:TRUE,pathlen:0"),
                                 (NID_key_usage, "critical,keyCertSign,cRLSign"),
@@ -27,25 +27,53 @@ public enum CertificateAuthority {
     ///     it with a short `validDays` to make expired certificates).
     public static func issue(identity: NodeIdentity, hosts: [String], ca: Certificate, caKey: PrivateKey,
                              validDays: Int, backdateDays: Int = 0) throws -> (Certificate, PrivateKey) {
-        try issue(uri: identity.uri, commonName: identity.node, organization: identity.federation, hosts: hosts,
-                  ca: ca, caKey: caKey, validDays: validDays, backdateDays: backdateDays)
+        let key = try PrivateKey.generateP256()
+        let cert = try sign(publicKey: key.handle, identity: .node(identity), hosts: hosts, ca: ca, caKey: caKey,
+                            validDays: validDays, backdateDays: backdateDays)
+        return (cert, key)
     }
 
     /// Issues a client certificate for a source system that loads data into one node.
     public static func issue(system: SystemIdentity, ca: Certificate, caKey: PrivateKey, validDays: Int) throws -> (Certificate, PrivateKey) {
-        try issue(uri: system.uri, commonName: "\(system.node)/\(system.system)", organization: system.federation, hosts: [],
-                  ca: ca, caKey: caKey, validDays: validDays, backdateDays: 0)
+        let key = try PrivateKey.generateP256()
+        return (try sign(publicKey: key.handle, identity: .system(system), hosts: [], ca: ca, caKey: caKey, validDays: validDays, backdateDays: 0), key)
     }
 
-    private static func issue(uri: String, commonName: String, organization: String, hosts: [String], ca: Certificate,
-                              caKey: PrivateKey, validDays: Int, backdateDays: Int) throws -> (Certificate, PrivateKey) {
-        let key = try PrivateKey.generateP256()
+    /// Who a certificate speaks for: a node, or a source system of one node.
+    public enum Identity: Sendable {
+        case node(NodeIdentity)
+        case system(SystemIdentity)
+    }
+
+    /// Signs a certificate for the key in `request` (its key stays with the requester), with the
+    /// identity and hosts the CA decides; whatever else the request asked for is ignored.
+    public static func sign(_ request: CertificateRequest, identity: Identity, hosts: [String], ca: Certificate, caKey: PrivateKey,
+                            validDays: Int) throws -> Certificate {
+        guard let key = request.publicKey else { throw TLSError.fromQueue("read the request's key") }
+        defer { EVP_PKEY_free(key) }
+        return try sign(publicKey: key, identity: identity, hosts: hosts, ca: ca, caKey: caKey, validDays: validDays, backdateDays: 0)
+    }
+
+    private static func sign(publicKey: OpaquePointer, identity: Identity, hosts: [String], ca: Certificate,
+                             caKey: PrivateKey, validDays: Int, backdateDays: Int) throws -> Certificate {
+        let uri: String, commonName: String, organization: String
+        switch identity {
+        case .node(let node): (uri, commonName, organization) = (node.uri, node.node, node.federation)
+        case .system(let system): (uri, commonName, organization) = (system.uri, "\(system.node)/\(system.system)", system.federation)
+        }
+        // Names are checked so that no text can add a second identity to the SAN list.
+        for part in uri.split(separator: ":") where !part.utf8.allSatisfy(isIdentifierByte) {
+            throw TLSError("issue a certificate for \(uri.prefix(80))", reason: "'\(part.prefix(40))' may hold only letters, digits and '-'")
+        }
         var san = ["URI:\(uri)"]
         for host in hosts where !host.isEmpty {
+            guard host.utf8.allSatisfy({ isIdentifierByte($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: ":") }) else {
+                throw TLSError("issue a certificate for \(uri.prefix(80))", reason: "host '\(host.prefix(60))' is not a DNS name or an IP address")
+            }
             san.append(isIPAddress(host) ? "IP:\(host)" : "DNS:\(host)")
         }
-        let cert = try build(subject: commonName, organization: organization, key: key, issuer: ca,
-                             issuerKey: caKey, validDays: validDays, backdateDays: backdateDays, extensions: [
+        return try build(subject: commonName, organization: organization, publicKey: publicKey, issuer: ca,
+                         issuerKey: caKey, validDays: validDays, backdateDays: backdateDays, extensions: [
                                 (NID_basic_constraints, "critical,CA:FALSE"),
                                 (NID_key_usage, "critical,digitalSignature,keyAgreement"),
                                 (NID_ext_key_usage, "serverAuth,clientAuth"),
@@ -53,10 +81,45 @@ public enum CertificateAuthority {
                                 (NID_subject_key_identifier, "hash"),
                                 (NID_authority_key_identifier, "keyid:always"),
                              ])
-        return (cert, key)
     }
 
-    private static func build(subject: String, organization: String, key: PrivateKey, issuer: Certificate?,
+    /// A revocation list signed by the CA, revoking `serials` (uppercase hex), numbered `number`.
+    public static func revocationList(serials: [String], number: Int64, ca: Certificate, caKey: PrivateKey, validDays: Int) throws -> RevocationList {
+        guard let crl = X509_CRL_new() else { throw TLSError.fromQueue("create revocation list") }
+        let list = RevocationList(owning: crl)
+        X509_CRL_set_version(crl, 1)
+        X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca.handle))
+        let now = ASN1_TIME_new(), next = ASN1_TIME_new()
+        defer { ASN1_TIME_free(now); ASN1_TIME_free(next) }
+        X509_gmtime_adj(now, 0)
+        X509_gmtime_adj(next, validDays * 86_400)
+        X509_CRL_set1_lastUpdate(crl, now)
+        X509_CRL_set1_nextUpdate(crl, next)
+        for serial in serials {
+            guard let revoked = X509_REVOKED_new() else { throw TLSError.fromQueue("add a revoked certificate") }
+            var bn: OpaquePointer?
+            guard BN_hex2bn(&bn, serial) > 0, let bn else { X509_REVOKED_free(revoked); throw TLSError("revoke \(serial)", reason: "not a hex serial number") }
+            let integer = BN_to_ASN1_INTEGER(bn, nil)
+            BN_free(bn)
+            X509_REVOKED_set_serialNumber(revoked, integer)
+            ASN1_INTEGER_free(integer)
+            X509_REVOKED_set_revocationDate(revoked, now)
+            X509_CRL_add0_revoked(crl, revoked)
+        }
+        X509_CRL_sort(crl)
+        let crlNumber = ASN1_INTEGER_new()
+        defer { ASN1_INTEGER_free(crlNumber) }
+        ASN1_INTEGER_set(crlNumber, Int(number))
+        X509_CRL_add1_ext_i2d(crl, NID_crl_number, crlNumber, 0, 0)
+        guard X509_CRL_sign(crl, caKey.handle, EVP_sha256()) > 0 else { throw TLSError.fromQueue("sign revocation list") }
+        return list
+    }
+
+    private static func isIdentifierByte(_ b: UInt8) -> Bool {
+        (48...57).contains(b) || (65...90).contains(b) || (97...122).contains(b) || b == 45
+    }
+
+    private static func build(subject: String, organization: String, publicKey: OpaquePointer, issuer: Certificate?,
                               issuerKey: PrivateKey, validDays: Int, backdateDays: Int,
                               extensions: [(Int32, String)]) throws -> Certificate {
         guard let x509 = X509_new() else { throw TLSError.fromQueue("create certificate") }
@@ -66,7 +129,7 @@ public enum CertificateAuthority {
         let start = -backdateDays * 86_400
         X509_gmtime_adj(X509_getm_notBefore(x509), start)
         X509_gmtime_adj(X509_getm_notAfter(x509), start + validDays * 86_400)
-        guard X509_set_pubkey(x509, key.handle) == 1 else { throw TLSError.fromQueue("set public key") }
+        guard X509_set_pubkey(x509, publicKey) == 1 else { throw TLSError.fromQueue("set public key") }
         let name = X509_get_subject_name(x509)
         X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, organization, -1, -1, 0)
         X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, subject, -1, -1, 0)

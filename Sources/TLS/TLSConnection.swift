@@ -30,7 +30,9 @@ public final class TLSConnection: @unchecked Sendable {   // one connection thre
         let savedErrno = errno
         let verify = SSL_get_verify_result(ssl)
         var reason: String
-        if verify != X509_V_OK {
+        if verify == Int(shim_X509_V_ERR_APPLICATION_VERIFICATION()) {
+            reason = "the certificate carries more than one syncnode identity"
+        } else if verify != X509_V_OK {
             reason = String(cString: X509_verify_cert_error_string(verify))
         } else if let queued = drainErrorQueue() {
             reason = queued
@@ -106,6 +108,9 @@ public final class TLSConnection: @unchecked Sendable {   // one connection thre
             offset += Int(n)
         }
     }
+
+    /// Cuts the connection from another thread: its blocked reads and writes fail at once.
+    public func cut() { socket.shutdown() }
 
     /// Sends close_notify (best effort) and closes the socket.
     public func close() {

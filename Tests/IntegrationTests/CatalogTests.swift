@@ -16,7 +16,7 @@ final class CatalogTests: XCTestCase {
          "items": [{"name": "uscc", "title": "统一社会信用代码", "type": "string"},
                    {"name": "region", "title": "行政区划代码", "type": "string"},
                    {"name": "name", "title": "企业名称", "type": "string"}\(extraItems)],
-         "status": "published", "version": 1}
+         "systems": ["amr-registry"], "status": "published", "version": 1}
         """
     }
 

@@ -117,6 +117,13 @@ final class TransferTests: XCTestCase {
                    "--dataset", "ps-enterprise", "--region", "440304", "--out", out]).check()
         XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8), "uscc,region,name,capital,established\n", "no 福田区 records here")
     }
+
+    func testExportedCellsCannotRunAsSpreadsheetFormulas() throws {
+        try importing(try file("formula.csv", "uscc,region,name,capital\nF1,440310,\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",-5\nF2,440310,@SUM(A1),7\n")).check()
+        let lines = try exporting().split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("F1,440310,\"'=HYPERLINK(") && $0.hasSuffix(",-5,") }, lines.joined(separator: "\n"))
+        XCTAssertTrue(lines.contains("F2,440310,'@SUM(A1),7,"), lines.joined(separator: "\n"))
+    }
 }
 
 import HTTPSClient
@@ -136,7 +143,13 @@ extension TransferTests {
                    "--system", "amr-registry", "--out", certs]).check()
         try f.run(["cert", "issue", "--ca", f.caDirectory, "--topology", f.topologyPath, "--node", "sz-futian",
                    "--system", "futian-registry", "--out", certs]).check()
+        try f.run(["cert", "issue", "--ca", f.caDirectory, "--topology", f.topologyPath, "--node", "sz-pingshan",
+                   "--system", "hr-system", "--out", certs]).check()
         XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: "\(certs)/amr-registry.key")[.posixPermissions] as? Int, 0o600)
+        let badName = try f.run(["cert", "issue", "--ca", f.caDirectory, "--topology", f.topologyPath, "--node", "sz-pingshan",
+                                 "--system", "x,URI:urn:syncnode:gd-test:sz", "--out", certs])
+        XCTAssertEqual(badName.status, 1, "a system name cannot smuggle another identity into the certificate")
+        XCTAssertTrue(badName.stderr.contains("letters, digits and '-'"), badName.stderr)
         try f.start("sz-pingshan")
         let client = systemClient(node: "sz-pingshan", system: "amr-registry", certs: certs)
 
@@ -157,6 +170,12 @@ extension TransferTests {
         let mixed = #"{"dataset": "ps-enterprise", "upsert": [{"uscc": "I3", "region": "440310", "name": "三"}], "delete": ["I1"]}"#
         XCTAssertEqual(try client.send(method: "POST", path: "/v1/ingest", body: Data(mixed.utf8)).status, 200)
         XCTAssertEqual(try f.records("sz-pingshan", "ps-enterprise").keys.sorted(), ["I2", "I3"])
+
+        // Another system of the same node may not load a dataset whose entry does not name it (一数一源 inside a node).
+        let hr = systemClient(node: "sz-pingshan", system: "hr-system", certs: certs)
+        let notItsOwn = try hr.send(method: "POST", path: "/v1/ingest", body: Data(batch.utf8))
+        XCTAssertEqual(notItsOwn.status, 403)
+        XCTAssertTrue(String(decoding: notItsOwn.body, as: UTF8.self).contains("may not load dataset 'ps-enterprise'"))
 
         // A system may use only the ingestion API, and only at its own node.
         XCTAssertEqual(try client.send(method: "POST", path: "/v1/push", body: Data("{}".utf8)).status, 404)

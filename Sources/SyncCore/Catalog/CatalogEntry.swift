@@ -83,13 +83,16 @@ public struct CatalogEntry: Codable, Sendable, Equatable {
     public var version: Int
     /// Set on the version that handed the dataset over to its new source.
     public var handover: Handover?
+    /// The source systems (their certificate names, `syncnode cert issue --system`) that may load
+    /// this dataset through the ingestion API; the related system also may when its name is one.
+    public var systems: [String]?
 
     public init(id: String, name: String, summary: String, provider: String, sourceNode: String, format: String,
                 relatedSystem: String? = nil, classification: Classification, shareType: String, shareConditions: String? = nil,
                 legalBasis: String? = nil, shareMethod: String, openType: String, updateFrequency: String,
                 usageConditions: String? = nil, purpose: String? = nil, contact: Contact, backflow: String, keyItem: String,
                 regionItem: String, items: [ItemDefinition], status: String = "published", version: Int = 1,
-                handover: Handover? = nil) {
+                handover: Handover? = nil, systems: [String]? = nil) {
         self.id = id
         self.name = name
         self.summary = summary
@@ -114,6 +117,7 @@ public struct CatalogEntry: Codable, Sendable, Equatable {
         self.status = status
         self.version = version
         self.handover = handover
+        self.systems = systems
     }
 
     /// The update frequencies, in the order of their periods.
@@ -126,6 +130,11 @@ public struct CatalogEntry: Codable, Sendable, Equatable {
     }
 
     public var isPublished: Bool { status == "published" }
+
+    /// Whether source system `name` of the source node may load this dataset (一数一源 inside a node).
+    public func admitsSystem(_ name: String) -> Bool {
+        (systems ?? []).contains(name) || relatedSystem == name
+    }
     public var isWithdrawn: Bool { status == "withdrawn" }
 }
 

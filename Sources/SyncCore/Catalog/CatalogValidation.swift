@@ -50,8 +50,12 @@ extension CatalogEntry {
         if Set(names).count != names.count { add("items", "two items have the same name") }
         if !keyItem.isEmpty && !names.contains(keyItem) { add("keyItem", "'\(keyItem)' is not one of the items") }
         if !regionItem.isEmpty && !names.contains(regionItem) { add("regionItem", "'\(regionItem)' is not one of the items") }
+        for (i, system) in (systems ?? []).enumerated() where !SystemName.isValid(system) {
+            add("systems[\(i)]", "'\(system.prefix(40))' must be 1-63 letters, digits and '-'")
+        }
         for (i, item) in items.enumerated() {
             if item.name.isEmpty { add("items[\(i)].name", "is required") }
+            else if !ItemName.isValid(item.name) { add("items[\(i)].name", "'\(item.name.prefix(40))' must be 1-64 ASCII letters, digits, '_' or '-'") }
             if item.title.isEmpty { add("items[\(i)].title", "is required") }
             if let authority = item.authority, topology.node(authority) == nil {
                 add("items[\(i)].authority", "'\(authority)' is not a node of this federation")
@@ -64,5 +68,23 @@ extension CatalogEntry {
     public func validate(in topology: Topology) throws(CatalogError) {
         let found = problems(in: topology)
         if !found.isEmpty { throw CatalogError(entry: id, problems: found) }
+    }
+}
+
+/// A data item's name: 1-64 ASCII letters, digits, '_' or '-' (the same bytes everywhere, no look-alikes).
+public enum ItemName {
+    public static func isValid(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 64 && name.utf8.allSatisfy {
+            ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 || $0 == 45
+        }
+    }
+}
+
+/// A source system's name, as its certificate carries it: 1-63 letters, digits and '-'.
+public enum SystemName {
+    public static func isValid(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 63 && !name.hasPrefix("-") && name.utf8.allSatisfy {
+            ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45
+        }
     }
 }

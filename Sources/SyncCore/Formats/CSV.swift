@@ -75,6 +75,14 @@ public struct CSVReader: Sendable {
         fieldWasQuoted = false
     }
 
+    /// A text cell for export: one that a spreadsheet would run as a formula
+    /// (it starts with =, +, -, @, a tab or a carriage return) gets a leading
+    /// apostrophe, then the cell is escaped.
+    public static func exportCell(_ text: String) -> String {
+        guard let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else { return escape(text) }
+        return escape("'" + text)
+    }
+
     /// A field as CSV writes it: quoted when it holds a comma, quote or line break.
     public static func escape(_ field: String) -> String {
         guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }

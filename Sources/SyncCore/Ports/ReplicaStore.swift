@@ -173,6 +173,10 @@ public protocol ReplicaReading {
     /// The latest report of every node below, its age brought up to `now`.
     func subtreeReports(now: Date) throws -> [String: NodeSummary]
     func alarms() throws -> [Alarm]
+    /// The federation's current revocation list: its CRL number and PEM.
+    func revocationList() throws -> (number: Int64, pem: String)?
+    /// A small fact about this node (which certificate it presents, …).
+    func nodeMeta(_ key: String) throws -> String?
 }
 
 /// What a node writes, inside one transaction: all of it is committed or none.
@@ -209,6 +213,8 @@ public protocol ReplicaWriting: ReplicaReading {
     func storeReports(_ reports: [NodeSummary], via child: String, at: Date) throws
     /// Raises (or repeats) an alarm.
     func raiseAlarm(kind: String, subject: String, message: String, at now: Int64) throws
+    func setRevocationList(number: Int64, pem: String, at now: Int64) throws
+    func setNodeMeta(_ key: String, _ value: String) throws
 }
 
 /// A node's persistent state behind one port: SQLite in a running node
@@ -223,4 +229,11 @@ public protocol ReplicaStore: AnyObject, Sendable {
     var location: String { get }
     /// A number that changes when another process commits to the store.
     func externalCommits() throws -> Int64
+}
+
+/// Checks a revocation list the federation CA signed; what the engine needs of
+/// it without touching OpenSSL (the node plugs its TLS layer in).
+public protocol RevocationListVerifier: Sendable {
+    /// The list's CRL number and the serial numbers it revokes; throws unless the CA signed it.
+    func verify(pem: String) throws -> (number: Int64, serials: Set<String>)
 }

@@ -15,6 +15,7 @@ public final class AdminServer: Service {
     private let refusals: Counter
     private let log: Log
     private let listener: Listener
+    private let deadlines: Deadlines
 
     /// - Parameter refusals: the federation listener's refusal counts, for /metrics.
     public init(context: NodeContext, replica: Replica, refusals: Counter, log: Log, port: Int) throws {
@@ -23,8 +24,9 @@ public final class AdminServer: Service {
         self.refusals = refusals
         self.log = log
         let handle = ConnectionHandler()
+        deadlines = Deadlines { peer, what in log.warning("connection_cut", ["listener": "admin", "peer": peer, "reason": "\(what) took too long"]) }
         do {
-            listener = try Listener(host: "127.0.0.1", port: port, name: "admin", log: log, maxConnections: 32) { socket in handle.serve?(socket) }
+            listener = try Listener(host: "127.0.0.1", port: port, name: "admin", log: log, maxConnections: 32, maxPerAddress: 32) { socket in handle.serve?(socket) }
         } catch let error as PosixError {
             throw SyncNodeError("listen for operators on 127.0.0.1:\(port)", error.description,
                                 hint: "is another process using port \(port)? change the node's adminPort in the topology", underlying: error)
@@ -32,9 +34,10 @@ public final class AdminServer: Service {
         handle.serve = { [unowned self] socket in
             socket.setTimeout(seconds: 30)
             var limits = ServerLimits()
-            limits.parser = HTTPParserLimits(maxBodyBytes: 0)
-            HTTPConnection.serve(socket, limits: limits, label: "admin \(socket.peer)", log: log,
-                                 isStopping: { [listener] in listener.isStopping }, respond: respond)
+            limits.parser = HTTPParserLimits(maxHeaderBytes: 16 * 1024, maxBodyBytes: 0)
+            limits.requestTimeout = 10
+            HTTPConnection.serve(socket, watch: ConnectionWatch(socket: socket, deadlines: deadlines, limits: limits), limits: limits,
+                                 label: "admin \(socket.peer)", log: log, isStopping: { [listener] in listener.isStopping }, respond: respond)
             socket.close()
         }
     }
@@ -45,13 +48,45 @@ public final class AdminServer: Service {
     public var url: String { "http://127.0.0.1:\(port)/" }
 
     public func start() {
+        deadlines.start()
         listener.start()
         log.info("admin_listening", ["url": url])
     }
 
-    public func stop() { listener.stop(grace: 2) }
+    public func stop() {
+        listener.stop(grace: 2)
+        deadlines.stop()
+    }
+
+    /// Security headers every answer carries: no script, no framing, no sniffing, nothing from elsewhere.
+    static let securityHeaders: [(String, String)] = [
+        ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "no-referrer"),
+        ("Cache-Control", "no-store"),
+    ]
 
     func respond(_ request: HTTPRequest) -> HTTPResponse {
+        var response = answer(request)
+        for (name, value) in AdminServer.securityHeaders { response.headers.add(name, value) }
+        return response
+    }
+
+    /// Whether the Host header names this listener (a page another site loads
+    /// through a rebound DNS name carries that name, and is refused).
+    func hostIsLocal(_ host: String?) -> Bool {
+        guard let host else { return false }
+        let name = host.hasPrefix("[") ? String(host.prefix { $0 != "]" }.dropFirst()) : String(host.prefix { $0 != ":" })
+        let port = host.hasPrefix("[") ? host.split(separator: "]").last.map { String($0.dropFirst()) } : host.split(separator: ":").dropFirst().first.map(String.init)
+        guard ["127.0.0.1", "localhost", "::1"].contains(name.lowercased()) else { return false }
+        return port == nil || port == "" || port == String(self.port)
+    }
+
+    private func answer(_ request: HTTPRequest) -> HTTPResponse {
+        guard hostIsLocal(request.headers["Host"]) else {
+            return .error(421, "the operators' listener answers only to Host 127.0.0.1 or localhost")
+        }
         guard request.method == "GET" || request.method == "HEAD" else {
             return .error(405, "the admin listener is read-only; use the syncnode commands to change data")
         }

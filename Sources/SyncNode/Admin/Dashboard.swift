@@ -81,18 +81,20 @@ enum Dashboard {
         return "<span class=\"badge \(kind)\">\(e(label ?? names[state] ?? state)) \(e(state))</span>"
     }
 
-    /// HTML-escapes text.
+    /// HTML-escapes text, scalar by scalar: a character that fuses a markup
+    /// character with a combining or prepended scalar is escaped all the same.
     static func e(_ text: String) -> String {
         var out = ""
-        out.reserveCapacity(text.count)
-        for c in text {
-            switch c {
+        out.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
+        for scalar in text.unicodeScalars {
+            switch scalar {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
-            default: out.append(c)
+            case "\u{0}": out += "\u{FFFD}"
+            default: out.unicodeScalars.append(scalar)
             }
         }
         return out

@@ -3,16 +3,27 @@ import HTTP1
 import Posix
 import SyncCore
 import SyncEngine
+import Synchronization
 import TLS
 
-/// Settings of a listener.
+/// Settings of a listener: absolute deadlines, connection caps, request sizes.
 public struct ServerLimits: Sendable {
-    /// Seconds a connection may sit idle between requests, or take to send one.
+    /// Seconds a connection may sit idle between requests.
     public var idleTimeout: Double = 30
-    /// Seconds allowed for the TLS handshake.
+    /// Seconds allowed for the whole TLS handshake, from the connection's accept.
     public var handshakeTimeout: Double = 10
+    /// Seconds allowed to receive one request, from its first byte to its last.
+    public var requestTimeout: Double = 120
+    /// Seconds allowed to send one answer.
+    public var writeTimeout: Double = 60
     /// Most connections served at once; more are turned away.
     public var maxConnections = 256
+    /// Most connections from one IP address at once.
+    public var maxPerAddress = 32
+    /// Most connections still in their TLS handshake at once (the rest of the slots stay for peers that finished theirs).
+    public var maxHandshaking = 64
+    /// Most connections one authenticated peer (node or source system) holds at once.
+    public var maxPerPeer = 12
     /// Request size limits.
     public var parser = HTTPParserLimits()
 
@@ -26,34 +37,38 @@ public struct ServerLimits: Sendable {
 /// counted for metrics.
 public final class FederationServer: Service {
     public let name = "federation listener"
-    private let tls: TLSContext
+    private let tls: Mutex<TLSContext>
+    private let open = OpenConnections()
     private let router: Router<PeerContext>
     private let ingest: IngestEndpoint
     private let log: Log
     private let limits: ServerLimits
     private let authorizer: PeerAuthorizer
     private let listener: Listener
+    private let deadlines: Deadlines
+    private let peers = PeerSlots()
     /// Counts of refused peers by reason, for metrics.
     public let refusals = Counter()
 
     /// Binds the node's URL host and port (or `port` when given, e.g. 0 in tests).
-    public init(context: NodeContext, replica: Replica, log: Log, limits: ServerLimits = ServerLimits(), port: Int? = nil,
-                isStopping: @escaping @Sendable () -> Bool) throws {
+    /// - Parameter tls: the TLS context to start with (`use` swaps in a new one).
+    public init(context: NodeContext, replica: Replica, tls initial: TLSContext, log: Log, limits: ServerLimits = ServerLimits(),
+                port: Int? = nil, isStopping: @escaping @Sendable () -> Bool) throws {
         self.log = log
         self.limits = limits
         router = ReplicationEndpoints.router(server: ReplicationServer(replica: replica, isStopping: isStopping))
         ingest = IngestEndpoint(writer: LocalWriter(replica: replica), log: log)
         authorizer = PeerAuthorizer(topology: context.topology, local: context.node)
-        do {
-            tls = try TLSContext(certificateFile: context.certificateFile, keyFile: context.keyFile, caFile: context.caFile)
-        } catch let error as TLSError {
-            throw SyncNodeError("set up TLS for \(context.node.id)", error.description,
-                                hint: "check the files in \(context.certificateDirectory) (syncnode cert issue writes them)", underlying: error)
-        }
+        tls = Mutex(initial)
         let handle = ConnectionHandler()
+        let refusals = self.refusals
+        deadlines = Deadlines { peer, what in
+            refusals.increment("deadline: \(what)")
+            log.warning("connection_cut", ["peer": peer, "reason": "\(what) took longer than allowed"])
+        }
         do {
             listener = try Listener(host: context.node.host, port: port ?? context.node.port, name: "federation", log: log,
-                                    maxConnections: limits.maxConnections) { socket in handle.serve?(socket) }
+                                    maxConnections: limits.maxConnections, maxPerAddress: limits.maxPerAddress) { socket in handle.serve?(socket) }
         } catch let error as PosixError {
             throw SyncNodeError("listen on \(context.node.url)", error.description,
                                 hint: "is another process using port \(context.node.port)? stop it or change the node's URL in the topology",
@@ -66,16 +81,43 @@ public final class FederationServer: Service {
     /// The port the listener is bound to.
     public var port: Int { listener.port }
 
-    public func start() { listener.start() }
+    /// Uses `context` for new connections from now on (a renewed certificate, a
+    /// new revocation list) and cuts the open connections of revoked certificates.
+    public func use(_ context: TLSContext, revoked: Set<String>) {
+        tls.withLock { $0 = context }
+        for peer in open.cut(serials: revoked) {
+            refusals.increment("certificate revoked")
+            log.warning("peer_refused", ["node": peer, "stage": "revocation", "reason": "its certificate was revoked; its open connections were closed"])
+        }
+    }
+
+    public func start() {
+        deadlines.start()
+        listener.start()
+    }
 
     /// Stops accepting and lets requests in progress finish (up to 10 seconds).
-    public func stop() { listener.stop(grace: 10) }
+    public func stop() {
+        listener.stop(grace: 10)
+        deadlines.stop()
+    }
 
     private func serve(_ socket: TCPSocket) {
+        guard peers.beginHandshake(limit: limits.maxHandshaking) else {
+            refusals.increment("too many handshakes at once")
+            log.warning("connection_rejected", ["peer": socket.peer, "reason": "more than \(limits.maxHandshaking) handshakes at once"])
+            socket.close()
+            return
+        }
         socket.setTimeout(seconds: limits.handshakeTimeout)
+        deadlines.arm(socket, seconds: limits.handshakeTimeout, what: "the TLS handshake")
         let connection: TLSConnection
         do {
-            connection = try TLSConnection(context: tls, socket: socket)
+            defer {
+                deadlines.disarm(socket)
+                peers.endHandshake()
+            }
+            connection = try TLSConnection(context: tls.withLock { $0 }, socket: socket)
             try connection.handshake()
         } catch {
             let reason = (error as? TLSError)?.reason ?? "\(error)"
@@ -94,16 +136,23 @@ public final class FederationServer: Service {
         socket.setTimeout(seconds: limits.idleTimeout)
         let certificate = connection.peerCertificate()
         let isStopping = { [listener] in listener.isStopping }
+        let token = open.add(connection, serial: certificate?.serial ?? "", peer: certificate?.nodeIdentity?.node ?? certificate?.systemIdentity?.description ?? "?")
+        defer { open.remove(token) }
+        let watch = ConnectionWatch(socket: socket, deadlines: deadlines, limits: limits)
         switch authorizer.authorize(certificate) {
         case .success(.node(let peer)):
+            guard admit(peer.id, connection) else { return }
+            defer { peers.leave(peer.id) }
             log.debug("peer_connected", ["peer": socket.peer, "node": peer.id, "tls": connection.protocolVersion])
             let caller = PeerContext(peer: peer, certificateNotAfter: certificate?.notAfter)
-            HTTPConnection.serve(connection, limits: limits, label: peer.id, log: log, isStopping: isStopping) { request in
+            HTTPConnection.serve(connection, watch: watch, limits: limits, label: peer.id, log: log, isStopping: isStopping) { request in
                 router.respond(to: request, context: caller)
             }
         case .success(.system(let system)):
+            guard admit("system:\(system)", connection) else { return }
+            defer { peers.leave("system:\(system)") }
             log.debug("system_connected", ["peer": socket.peer, "system": system])
-            HTTPConnection.serve(connection, limits: limits, label: "system \(system)", log: log, isStopping: isStopping) { request in
+            HTTPConnection.serve(connection, watch: watch, limits: limits, label: "system \(system)", log: log, isStopping: isStopping) { request in
                 ingest.respond(request, system: system)
             }
         case .failure(let refusal):
@@ -113,17 +162,106 @@ public final class FederationServer: Service {
         }
     }
 
-    /// Reads the first request (so the client sees an answer, not a reset) and
-    /// answers 403 with the reason.
+    /// Takes a connection slot for authenticated peer `key`; over the cap the connection is answered 503 and closed.
+    private func admit(_ key: String, _ connection: TLSConnection) -> Bool {
+        guard peers.enter(key, limit: limits.maxPerPeer) else {
+            refusals.increment("too many connections from one peer")
+            log.warning("connection_rejected", ["peer": connection.socket.peer, "node": key,
+                                                "reason": "more than \(limits.maxPerPeer) connections from \(key)"])
+            answerAndClose(connection, .error(503, "too many connections from \(key); at most \(limits.maxPerPeer) at once"))
+            return false
+        }
+        return true
+    }
+
+    /// Answers 403 with the reason and closes.
     private func refuse(_ connection: TLSConnection, _ reason: String) {
-        var parser = HTTPRequestParser()
-        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
-        connection.socket.setTimeout(seconds: 5)
-        while (try? parser.next()) == nil {
+        answerAndClose(connection, .error(403, "refused: \(reason)"))
+    }
+
+    /// Reads (a bounded amount, for a bounded time) until the first request is
+    /// in or turns out malformed, so the client sees an answer rather than a
+    /// reset, then answers and closes.
+    private func answerAndClose(_ connection: TLSConnection, _ response: HTTPResponse) {
+        var parser = HTTPRequestParser(limits: HTTPParserLimits(maxHeaderBytes: 8192, maxBodyBytes: 8192, maxOverheadBytes: 8192))
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        deadlines.arm(connection.socket, seconds: 2, what: "a refused request")
+        defer { deadlines.disarm(connection.socket) }
+        var read = 0
+        reading: while read < 16 * 1024 {
+            do {
+                if try parser.next() != nil { break reading }
+            } catch {
+                break reading
+            }
             guard let n = try? connection.read(into: &buffer, count: buffer.count), n > 0 else { break }
+            read += n
             parser.feed(buffer[0..<n])
         }
-        try? connection.write(HTTPResponse.error(403, "refused: \(reason)").serialize(keepAlive: false))
+        try? connection.write(response.serialize(keepAlive: false))
+    }
+}
+
+/// The connections in progress, by their peer certificate's serial, so a revocation can cut them.
+final class OpenConnections: Sendable {
+    private struct Entry {
+        let connection: TLSConnection
+        let serial: String
+        let peer: String
+    }
+
+    private let entries = Mutex<[Int: Entry]>([:])
+    private let next = Mutex(0)
+
+    func add(_ connection: TLSConnection, serial: String, peer: String) -> Int {
+        let token = next.withLock { $0 += 1; return $0 }
+        entries.withLock { $0[token] = Entry(connection: connection, serial: serial, peer: peer) }
+        return token
+    }
+
+    func remove(_ token: Int) { entries.withLock { $0[token] = nil } }
+
+    /// Cuts every connection whose certificate serial is in `serials`; returns their peers.
+    func cut(serials: Set<String>) -> [String] {
+        guard !serials.isEmpty else { return [] }
+        let doomed = entries.withLock { $0.values.filter { serials.contains($0.serial) } }
+        for entry in doomed { entry.connection.cut() }
+        return doomed.map(\.peer)
+    }
+}
+
+/// Counts of handshakes in progress and of connections per authenticated peer.
+final class PeerSlots: Sendable {
+    private struct Counts {
+        var handshaking = 0
+        var byPeer: [String: Int] = [:]
+    }
+
+    private let counts = Mutex(Counts())
+
+    func beginHandshake(limit: Int) -> Bool {
+        counts.withLock { c in
+            guard c.handshaking < limit else { return false }
+            c.handshaking += 1
+            return true
+        }
+    }
+
+    func endHandshake() { counts.withLock { $0.handshaking -= 1 } }
+
+    func enter(_ peer: String, limit: Int) -> Bool {
+        counts.withLock { c in
+            guard c.byPeer[peer, default: 0] < limit else { return false }
+            c.byPeer[peer, default: 0] += 1
+            return true
+        }
+    }
+
+    func leave(_ peer: String) {
+        counts.withLock { c in
+            c.byPeer[peer, default: 1] -= 1
+            if c.byPeer[peer] == 0 { c.byPeer[peer] = nil }
+        }
     }
 }
 

@@ -9,15 +9,23 @@ import TLS
 final class HTTPSParentChannel: ParentChannel {
     private let parent: NodeEntry
     private let client: HTTPSClient
+    private let generation: CredentialGeneration
+    private var seenGeneration: Int
 
-    init(context: NodeContext) {
+    /// - Parameters:
+    ///   - revocationListFile: the federation's revocation list, checked against the parent's certificate.
+    ///   - generation: moves when credentials change; the channel then reconnects and verifies afresh.
+    init(context: NodeContext, revocationListFile: String, generation: CredentialGeneration) {
         let parent = context.parent!
         self.parent = parent
+        self.generation = generation
+        seenGeneration = generation.current
         var configuration = HTTPSClientConfiguration(
             certificateFile: context.certificateFile, keyFile: context.keyFile, caFile: context.caFile,
             expectedPeer: NodeIdentity(federation: context.topology.federation, node: parent.id))
         configuration.connectTimeout = 5
         configuration.requestTimeout = 60
+        configuration.revocationListFile = revocationListFile
         client = HTTPSClient(baseURL: parent.url, configuration: configuration)
     }
 
@@ -39,6 +47,11 @@ final class HTTPSParentChannel: ParentChannel {
     }
 
     private func send(_ method: String, _ path: String, _ body: [UInt8]?, timeout: Double) throws -> [UInt8] {
+        let now = generation.current
+        if now != seenGeneration {
+            seenGeneration = now
+            client.closeConnections()
+        }
         let response = try client.send(method: method, path: path, body: body.map { Data($0) }, timeout: timeout)
         guard response.status == 200 else {
             let reason = (try? MessageFields(Array(response.body), what: "error").string("error", maxBytes: 4096))

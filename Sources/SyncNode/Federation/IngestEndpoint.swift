@@ -40,6 +40,11 @@ struct IngestEndpoint: Sendable {
         guard let dataset = node["dataset"]?.string else {
             return .error(400, "the body needs \"dataset\" and \"upsert\" and/or \"delete\"")
         }
+        // One source per dataset inside a node too: only the systems its catalog entry names.
+        guard let entry = try? CatalogService(replica: writer.replica).entry(dataset), entry.admitsSystem(system) else {
+            log.warning("ingest_refused", ["system": system, "dataset": String(dataset.prefix(64)), "reason": "not a system of the dataset"])
+            return .error(403, "system '\(system)' may not load dataset '\(dataset.prefix(64))': its catalog entry does not name it (systems, or relatedSystem)")
+        }
         let upserts = node["upsert"]?.array ?? []
         let deletes = node["delete"]?.array ?? []
         var errors: [Refusal.Row] = []

@@ -2,6 +2,7 @@ import Foundation
 import SyncCore
 import SyncEngine
 import SyncStore
+import TLS
 import Synchronization
 
 /// One running node: its store and engine, its federation listener, its
@@ -15,6 +16,7 @@ public final class Node: Sendable {
     public let federation: FederationServer
     /// The operators' listener, when one was asked for.
     public let admin: AdminServer?
+    private let credentials: CredentialWatcher
     private let group: ServiceGroup
 
     /// Opens the node's store, checks its certificates and binds its listeners.
@@ -34,15 +36,25 @@ public final class Node: Sendable {
                                             "hint": "raise policy.maxOutboxEntries if peers are often away this long"])
         }
         let stopping = StopFlag()
-        let federation = try FederationServer(context: context, replica: replica, log: log, isStopping: { stopping.isSet })
+        let credentials = CredentialWatcher(context: context, replica: replica, log: log)
+        self.credentials = credentials
+        let tls: TLSContext
+        do { tls = try credentials.initialContext() } catch let error as TLSError {
+            throw SyncNodeError("set up TLS for \(context.node.id)", error.description,
+                                hint: "check the files in \(context.certificateDirectory) (syncnode cert issue writes them)", underlying: error)
+        }
+        let federation = try FederationServer(context: context, replica: replica, tls: tls, log: log, isStopping: { stopping.isSet })
+        credentials.attach(federation)
         self.federation = federation
         admin = try adminPort.map { try AdminServer(context: context, replica: replica, refusals: federation.refusals, log: log, port: $0) }
-        var services: [any Service] = [ExternalWriteWatcher(replica: replica)]
+        var services: [any Service] = [ExternalWriteWatcher(replica: replica), credentials]
         if let admin { services.append(admin) }
         services.append(federation)
         services.append(StoppingMark(flag: stopping, signal: replica.signal))
         if context.parent != nil {
-            services.append(try ParentLink(replica: replica, makeChannel: { HTTPSParentChannel(context: context) },
+            let generation = credentials.generation, crlFile = credentials.revocationListFile
+            services.append(try ParentLink(replica: replica,
+                                           makeChannel: { HTTPSParentChannel(context: context, revocationListFile: crlFile, generation: generation) },
                                            healthMessage: { try NodeStatus.healthMessage(context: context, replica: replica) },
                                            events: { Node.record($0, log: log) }, interval: healthInterval))
         }
@@ -55,6 +67,9 @@ public final class Node: Sendable {
         log.info("node_started", ["node": context.node.id, "tier": context.node.tier.rawValue,
                                   "federation": context.topology.federation, "version": SyncNodeVersion.current])
     }
+
+    /// Looks for renewed certificates and a new revocation list now (SIGHUP).
+    public func reloadCredentials() { credentials.poke() }
 
     /// Stops the parent link, then the listeners (letting requests in flight finish), then the watcher.
     public func stop() {

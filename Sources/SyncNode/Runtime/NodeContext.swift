@@ -48,7 +48,8 @@ public struct NodeContext: Sendable {
 
     /// Opens the node's store and its replication engine.
     public func openReplica(wallClock: any WallClock = SystemClock.fromEnvironment()) throws -> Replica {
-        try Replica(topology: topology, nodeID: node.id, store: try openStore(), wallClock: wallClock)
+        try Replica(topology: topology, nodeID: node.id, store: try openStore(), wallClock: wallClock,
+                    revocationVerifier: CARevocationVerifier(caFile: caFile))
     }
 
     /// Checks the certificate files exist, are readable, carry this node's

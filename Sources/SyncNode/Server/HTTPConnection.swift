@@ -2,24 +2,44 @@ import Foundation
 import HTTP1
 import Posix
 
+/// The deadlines of one connection: how long a request may take to arrive
+/// and an answer to leave, enforced by cutting the socket.
+struct ConnectionWatch {
+    let socket: TCPSocket
+    let deadlines: Deadlines
+    let limits: ServerLimits
+
+    func receiving() { deadlines.arm(socket, seconds: limits.requestTimeout, what: "receiving a request") }
+    func sending() { deadlines.arm(socket, seconds: limits.writeTimeout, what: "sending an answer") }
+    func idle() { deadlines.disarm(socket) }
+}
+
 /// The HTTP/1.1 request loop of one connection, over TLS or plain TCP:
-/// keep-alive, pipelining, 100-continue, request limits, idle timeout, a clean
+/// keep-alive, pipelining, 100-continue, request limits, absolute deadlines
+/// for receiving a request and sending its answer, an idle timeout, a clean
 /// close on shutdown, and a clear error response for a malformed request.
 enum HTTPConnection {
-    static func serve(_ stream: any ByteStream, limits: ServerLimits, label: String, log: Log,
+    static func serve(_ stream: any ByteStream, watch: ConnectionWatch, limits: ServerLimits, label: String, log: Log,
                       isStopping: () -> Bool, respond: (HTTPRequest) -> HTTPResponse) {
         var parser = HTTPRequestParser(limits: limits.parser)
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        defer { watch.idle() }
         while true {
             do {
                 while let request = try parser.next() {
-                    let response = respond(request)
+                    watch.idle()   // the handler's own time (a long-poll) is not the peer's to spend
+                    var response = respond(request)
+                    let length = response.body.count
+                    if request.method == "HEAD" { response.body = [] }   // the GET's length, no body
                     let keepAlive = request.keepAlive && !isStopping()
-                    try stream.write(response.serialize(keepAlive: keepAlive))
+                    watch.sending()
+                    try stream.write(response.serialize(keepAlive: keepAlive, contentLength: length))
+                    watch.idle()
                     if response.status >= 400 {
-                        log.info("request_failed", ["from": label, "path": request.path, "status": response.status])
+                        log.info("request_failed", ["from": label, "path": String(request.path.prefix(100)), "status": response.status])
                     }
                     if !keepAlive { return }
+                    if parser.hasPartialRequest { watch.receiving() }
                 }
                 if parser.takeContinueRequest() {
                     try stream.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
@@ -29,13 +49,15 @@ enum HTTPConnection {
                 var waited = 0.0
                 while !stream.waitReadable(milliseconds: 250) {
                     waited += 0.25
-                    if (isStopping() && !parser.hasPartialRequest) || waited >= limits.idleTimeout { return }
+                    if (isStopping() && !parser.hasPartialRequest) || (!parser.hasPartialRequest && waited >= limits.idleTimeout) { return }
                 }
                 let n = try stream.read(into: &buffer, count: buffer.count)
                 if n == 0 { return }
+                if !parser.hasPartialRequest { watch.receiving() }
                 parser.feed(buffer[0..<n])
             } catch let error as HTTPParseError {
                 log.warning("bad_request", ["from": label, "status": error.status, "reason": error.message])
+                watch.sending()
                 try? stream.write(HTTPResponse.error(error.status, error.message).serialize(keepAlive: false))
                 lingeringClose(stream, buffer: &buffer)
                 return
@@ -48,12 +70,15 @@ enum HTTPConnection {
         }
     }
 
-    /// Reads and discards what the client is still sending (for a few seconds
-    /// at most) so it sees the error response instead of a connection reset.
+    /// Reads and discards what the client is still sending (at most 64 KiB,
+    /// for a second at most) so it sees the error response instead of a
+    /// connection reset; then the connection closes.
     static func lingeringClose(_ stream: any ByteStream, buffer: inout [UInt8]) {
-        let deadline = Date().addingTimeInterval(3)
-        while Date() < deadline, stream.waitReadable(milliseconds: 250) {
+        let deadline = Date().addingTimeInterval(1)
+        var discarded = 0
+        while Date() < deadline, discarded < 65_536, stream.waitReadable(milliseconds: 100) {
             guard let n = try? stream.read(into: &buffer, count: buffer.count), n > 0 else { return }
+            discarded += n
         }
     }
 }

@@ -8,6 +8,7 @@ import Synchronization
 final class Listener: Sendable {
     private struct State {
         var active = 0
+        var byAddress: [String: Int] = [:]
         var stopping = false
     }
 
@@ -15,16 +16,19 @@ final class Listener: Sendable {
     private let name: String
     private let log: Log
     private let maxConnections: Int
+    private let maxPerAddress: Int
     private let handle: @Sendable (TCPSocket) -> Void
     private let state = Mutex(State())
     private let finished = DispatchGroup()
 
     /// - Parameter handle: serves one connection; runs on the connection's thread.
-    init(host: String, port: Int, name: String, log: Log, maxConnections: Int, handle: @escaping @Sendable (TCPSocket) -> Void) throws {
+    init(host: String, port: Int, name: String, log: Log, maxConnections: Int, maxPerAddress: Int? = nil,
+         handle: @escaping @Sendable (TCPSocket) -> Void) throws {
         socket = try TCPListener(host: host, port: port)
         self.name = name
         self.log = log
         self.maxConnections = maxConnections
+        self.maxPerAddress = maxPerAddress ?? maxConnections
         self.handle = handle
     }
 
@@ -62,20 +66,28 @@ final class Listener: Sendable {
                 continue
             }
             guard let client else { continue }
-            let admitted = state.withLock { state -> Bool in
-                guard !state.stopping && state.active < maxConnections else { return false }
+            let address = client.peerHost
+            let refusal = state.withLock { state -> String? in
+                guard !state.stopping else { return "shutting down" }
+                guard state.active < maxConnections else { return "more than \(maxConnections) connections" }
+                guard state.byAddress[address, default: 0] < maxPerAddress else { return "more than \(maxPerAddress) connections from \(address)" }
                 state.active += 1
-                return true
+                state.byAddress[address, default: 0] += 1
+                return nil
             }
-            guard admitted else {
-                log.warning("connection_rejected", ["listener": name, "peer": client.peer, "reason": "too many connections"])
+            if let refusal {
+                log.warning("connection_rejected", ["listener": name, "peer": client.peer, "reason": refusal])
                 client.close()
                 continue
             }
             finished.enter()
             let thread = Thread { [self] in
                 handle(client)
-                state.withLock { $0.active -= 1 }
+                state.withLock { state in
+                    state.active -= 1
+                    state.byAddress[address, default: 1] -= 1
+                    if state.byAddress[address] == 0 { state.byAddress[address] = nil }
+                }
                 finished.leave()
             }
             thread.name = "syncnode-\(name)-conn"

@@ -18,8 +18,11 @@ public struct NodeStatus: Encodable, Sendable {
         public var notAfter: String
         public var daysLeft: Int
         public var warning: String?
+        /// The serial number (of this node's own certificate file).
+        public var serial: String?
 
-        init(notAfter: Date, now: Date, whose: String) {
+        init(notAfter: Date, now: Date, whose: String, serial: String? = nil) {
+            self.serial = serial
             self.notAfter = Timestamp.iso(notAfter)
             daysLeft = Int(notAfter.timeIntervalSince(now) / 86_400)
             warning = daysLeft < 0 ? "\(whose) certificate has expired: issue a new one (syncnode cert issue)"
@@ -68,10 +71,21 @@ public struct NodeStatus: Encodable, Sendable {
         public var frequencyStatus: FrequencyStatus?
     }
 
+    /// The certificate the running node presents, as it last recorded.
+    public struct InUse: Encodable, Sendable {
+        public var serial: String
+        public var notAfter: String?
+        public var fingerprint: String?
+    }
+
     public var node: NodeInfo
     public var generatedAt: String
     public var schemaVersion: Int
     public var certificate: CertificateInfo?
+    /// The certificate the running node presents (it picks up renewed files without a restart).
+    public var certificateInUse: InUse?
+    /// The number of the federation CA's revocation list this node holds (0: none yet).
+    public var revocationList: Int64
     public var peers: [Peer]
     public var datasets: [Dataset]
     /// Conflicts held here (non-authority writes), see `syncnode conflicts`.
@@ -90,15 +104,20 @@ public struct NodeStatus: Encodable, Sendable {
         let facts = try replica.store.read { r in
             (health: try r.peerHealth(), cursors: try r.cursors(), outboxes: try r.outboxStates(), stats: try r.datasetStats(),
              catalog: try r.catalogEntries(), conflicts: try r.conflictCounts(authority: context.node.id),
-             schema: try r.schemaVersion(), alarms: try r.alarms(),
+             schema: try r.schemaVersion(), alarms: try r.alarms(), crl: try r.revocationList()?.number ?? 0,
+             inUse: try r.nodeMeta("certificate.serial").map { InUse(serial: $0, notAfter: try r.nodeMeta("certificate.notAfter"),
+                                                                   fingerprint: try r.nodeMeta("certificate.fingerprint")) },
              oldest: try Dictionary(uniqueKeysWithValues: context.topology.neighbours(of: context.node.id).map { ($0.id, try r.oldestWaiting(peer: $0.id)) }))
         }
         var attention: [String] = []
         let certificate = (try? Certificate(pemFile: context.certificateFile)).map {
-            CertificateInfo(notAfter: $0.notAfter, now: now, whose: "this node's")
+            CertificateInfo(notAfter: $0.notAfter, now: now, whose: "this node's", serial: $0.serial)
         }
         if certificate == nil { attention.append("this node's certificate \(context.certificateFile) cannot be read") }
         if let warning = certificate?.warning { attention.append(warning) }
+        if let inUse = facts.inUse, let file = certificate?.serial, inUse.serial != file {
+            attention.append("the certificate file (serial \(file)) is not the one the node presents (serial \(inUse.serial)): a running node picks it up within seconds; if not, see credentials_not_loaded in its log")
+        }
 
         let neighbours = (context.parent.map { [($0, "parent")] } ?? []) + context.children.map { ($0, "child") }
         var peers: [Peer] = []
@@ -148,6 +167,7 @@ public struct NodeStatus: Encodable, Sendable {
         return NodeStatus(node: NodeInfo(id: n.id, name: n.name, tier: n.tier.rawValue, region: n.region.code,
                                          federation: context.topology.federation, url: n.url),
                           generatedAt: Timestamp.iso(now), schemaVersion: facts.schema, certificate: certificate,
+                          certificateInUse: facts.inUse, revocationList: facts.crl,
                           peers: peers, datasets: datasets, conflicts: facts.conflicts.held, conflictsForThisNode: facts.conflicts.addressed,
                           attention: attention)
     }
@@ -165,8 +185,10 @@ public struct NodeStatus: Encodable, Sendable {
         var text = "node \(node.id) (\(node.name), \(node.tier) \(node.region)) in federation \(node.federation): \(state)\n"
         text += "  url          \(node.url)\n  schema       v\(schemaVersion)\n"
         if let c = certificate {
-            text += "  certificate  expires \(c.notAfter.prefix(10)) (\(c.daysLeft) days)\(c.warning.map { "  ⚠ \($0)" } ?? "")\n"
+            text += "  certificate  expires \(c.notAfter.prefix(10)) (\(c.daysLeft) days), serial \(c.serial ?? "?")\(c.warning.map { "  ⚠ \($0)" } ?? "")\n"
         }
+        if let inUse = certificateInUse { text += "  presenting   serial \(inUse.serial)\(inUse.notAfter.map { ", expires \($0.prefix(10))" } ?? "")\n" }
+        text += "  revocations  \(revocationList == 0 ? "no list yet" : "list number \(revocationList)")\n"
         text += "\n"
         if !peers.isEmpty {
             var table = Table(["NEIGHBOUR", "ROLE", "NAME", "STATE", "LAST HEARD", "LAG", "CURSORS", "LAST ERROR"])

@@ -9,7 +9,8 @@ import SyncStore
 enum CLI {
     static let commands: [CommandSpec] = [
         CommandSpec(ServeCommand.self), CommandSpec(StatusCommand.self), CommandSpec(CertCACommand.self),
-        CommandSpec(CertIssueCommand.self), CommandSpec(WriteCommand.self), CommandSpec(ImportCommand.self),
+        CommandSpec(CertIssueCommand.self), CommandSpec(CertRequestCommand.self), CommandSpec(CertSignCommand.self),
+        CommandSpec(CertRevokeCommand.self), CommandSpec(CertPublishCRLCommand.self), CommandSpec(WriteCommand.self), CommandSpec(ImportCommand.self),
         CommandSpec(ExportCommand.self), CommandSpec(RecordsCommand.self),
         CommandSpec(ConflictsCommand.self), CommandSpec(CatalogPublishCommand.self), CommandSpec(CatalogWithdrawCommand.self),
         CommandSpec(CatalogHandoverCommand.self), CommandSpec(CatalogListCommand.self), CommandSpec(CatalogShowCommand.self),

@@ -6,7 +6,7 @@ import TLS
 /// `syncnode cert issue`: issues node certificates signed by the CA.
 enum CertIssueCommand: Command {
     static let name = "cert issue"
-    static let summary = "issue a node's key and certificate, signed by the federation CA"
+    static let summary = "issue a node's key and certificate at the CA (for demos and tests; in production use cert request and cert sign)"
     static let details = """
         Writes DIR/ID.key (mode 0600), DIR/ID.pem and a copy of the CA certificate
         DIR/ca.pem: the node's --certs directory. The certificate carries the node id
@@ -30,8 +30,8 @@ enum CertIssueCommand: Command {
         let command = "syncnode cert issue"
         let caDir = try arguments.required("ca", command: command)
         let topology = try Topology.load(path: NodeFlags.topologyPath(arguments, command: command))
-        let caCert = try Certificate(pemFile: (caDir as NSString).appendingPathComponent("ca.pem"))
-        let caKey = try PrivateKey(pemFile: (caDir as NSString).appendingPathComponent("ca.key"))
+        let ca = CADirectory(path: caDir)
+        let caCert = try ca.certificate(), caKey = try ca.key()
         let days = try arguments.int("days", default: 825, command: command)
         let backdate = try arguments.int("backdate-days", default: 0, command: command)
         let nodes: [(NodeEntry, String)]
@@ -50,11 +50,16 @@ enum CertIssueCommand: Command {
         }
         let caPEM = try caCert.pem()
         if let system = arguments.value("system") {
+            guard SystemName.isValid(system) else {
+                throw SyncNodeError("issue a certificate for system '\(system.prefix(40))'", "a system name is 1-63 letters, digits and '-'",
+                                    hint: "name the system like amr-registry")
+            }
             guard let (node, out) = nodes.first, nodes.count == 1 else {
                 throw SyncNodeError("run '\(command)'", "--system needs one --node", hint: "see '\(command) --help'")
             }
             let identity = SystemIdentity(federation: topology.federation, node: node.id, system: system)
             let (cert, key) = try CertificateAuthority.issue(system: identity, ca: caCert, caKey: caKey, validDays: days)
+            try ca.register(cert)
             try Files.write(try key.pem(), to: (out as NSString).appendingPathComponent("\(system).key"), private: true)
             try Files.write(try cert.pem(), to: (out as NSString).appendingPathComponent("\(system).pem"))
             try Files.write(caPEM, to: (out as NSString).appendingPathComponent("ca.pem"))
@@ -65,6 +70,7 @@ enum CertIssueCommand: Command {
             let identity = NodeIdentity(federation: topology.federation, node: node.id)
             let (cert, key) = try CertificateAuthority.issue(identity: identity, hosts: [node.host] + arguments.all("host"),
                                                              ca: caCert, caKey: caKey, validDays: days, backdateDays: backdate)
+            try ca.register(cert)
             try Files.write(try key.pem(), to: (out as NSString).appendingPathComponent("\(node.id).key"), private: true)
             try Files.write(try cert.pem(), to: (out as NSString).appendingPathComponent("\(node.id).pem"))
             try Files.write(caPEM, to: (out as NSString).appendingPathComponent("ca.pem"))

@@ -10,6 +10,8 @@ enum ExportCommand: Command {
     static let details = """
         CSV has a header row of the catalog entry's item names; JSON lines have one object
         per record whose keys are the item names. Streams to standard output or --out FILE.
+        A CSV text cell a spreadsheet would run as a formula (it starts with =, +, -, @)
+        is written with a leading apostrophe.
         Works whether or not 'serve' runs.
         """
     static let flags = NodeFlags.all + [
@@ -51,8 +53,11 @@ enum ExportCommand: Command {
             count += 1
             if format == "csv" {
                 let fields = names.map { name -> String in
-                    guard let value = state.items[name]?.value, value != .null else { return "" }
-                    return CSVReader.escape(value.description)
+                    switch state.items[name]?.value {
+                    case nil, .null?: return ""
+                    case .string(let text)?: return CSVReader.exportCell(text)
+                    case let value?: return CSVReader.escape(value.description)
+                    }
                 }
                 buffer += Array((fields.joined(separator: ",") + "\n").utf8)
             } else {

@@ -14,8 +14,10 @@ enum ServeCommand: Command {
         parent and exchanges health messages, retrying with backoff while it is down.
         The operators' listener (dashboard at /, Prometheus metrics at /metrics, JSON
         at /api/status, /api/tree, /api/conflicts) is plain HTTP on 127.0.0.1 only.
-        Stops gracefully on SIGINT or SIGTERM. Logs go to standard error, one
-        key=value line per event.
+        Stops gracefully on SIGINT or SIGTERM. A renewed certificate and key in the
+        certificate directory, and a new revocation list from the federation, are
+        picked up within seconds without a restart (at once on SIGHUP). Logs go to
+        standard error, one key=value line per event.
         """
     static let flags = NodeFlags.all + [
         Flag("health-interval", value: "SECONDS", help: "seconds between health exchanges with the parent (default: 5)"),
@@ -32,8 +34,11 @@ enum ServeCommand: Command {
         let interval = Double(arguments.value("health-interval") ?? "5") ?? 5
         let log = Log(node: context.node.id, level: level)
         let adminPort = try arguments.int("admin-port", default: context.node.adminPort ?? 0, command: "syncnode serve")
-        let signals = SignalWaiter()
         let node = try Node(context: context, log: log, healthInterval: max(0.1, interval), adminPort: adminPort > 0 ? adminPort : nil)
+        let signals = SignalWaiter(onHangup: {
+            log.info("reload_requested", ["signal": "SIGHUP"])
+            node.reloadCredentials()
+        })
         try node.start()
         let signal = signals.waitForTermination()
         log.info("shutdown_requested", ["signal": signal.rawValue])
