@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "SyncNodeTests", dependencies: ["SyncNode", "SyncCore", "SyncTesting", "TLS", "TextEncoding", "HTTPSClient"],
                     swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["syncnode"], swiftSettings: strict),
-        .testTarget(name: "IntegrationTests", dependencies: ["syncnode", "SyncTesting", "SyncCore", "TLS", "HTTPSClient"],
+        .testTarget(name: "IntegrationTests", dependencies: ["syncnode", "SyncTesting", "SyncCore", "TLS", "HTTPSClient", "HTTP1", "Posix"],
                     exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )

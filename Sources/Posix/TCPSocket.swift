@@ -68,3 +68,24 @@ extension TCPSocket: ByteStream {
         }
     }
 }
+
+extension TCPSocket {
+    /// Connects to `host:port` (from the local address `source` when given:
+    /// any of 127.0.0.0/8 on loopback), waiting up to `timeout` seconds.
+    public static func connect(to host: String, port: Int, from source: String? = nil, timeout: Double = 5) throws -> TCPSocket {
+        let target = try resolve(host: host, port: port, passive: false)
+        defer { freeaddrinfo(target) }
+        let fd = try syscall("socket") { Glibc.socket(target.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+        let connection = TCPSocket(fd: fd, host: host, port: String(port))
+        if let source {
+            let local = try resolve(host: source, port: 0, passive: true)
+            defer { freeaddrinfo(local) }
+            try syscall("bind \(source)") { bind(fd, local.pointee.ai_addr, local.pointee.ai_addrlen) }
+        }
+        connection.setTimeout(seconds: timeout)
+        try syscall("connect \(host):\(port)") { Glibc.connect(fd, target.pointee.ai_addr, target.pointee.ai_addrlen) }
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        return connection
+    }
+}

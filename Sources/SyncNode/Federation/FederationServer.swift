@@ -20,8 +20,12 @@ public struct ServerLimits: Sendable {
     public var maxConnections = 256
     /// Most connections from one IP address at once.
     public var maxPerAddress = 32
-    /// Most connections still in their TLS handshake at once (the rest of the slots stay for peers that finished theirs).
+    /// Most connections still in their TLS handshake at once (the rest of the slots stay for peers
+    /// that finished theirs). When all are taken, the oldest handshake gives way to a new one: a
+    /// real peer finishes in milliseconds, a peer dribbling bytes to hold a slot does not.
     public var maxHandshaking = 64
+    /// Most handshakes in progress from one IP address.
+    public var maxHandshakingPerAddress = 8
     /// Most connections one authenticated peer (node or source system) holds at once.
     public var maxPerPeer = 12
     /// Request size limits.
@@ -103,9 +107,9 @@ public final class FederationServer: Service {
     }
 
     private func serve(_ socket: TCPSocket) {
-        guard peers.beginHandshake(limit: limits.maxHandshaking) else {
-            refusals.increment("too many handshakes at once")
-            log.warning("connection_rejected", ["peer": socket.peer, "reason": "more than \(limits.maxHandshaking) handshakes at once"])
+        if let refusal = peers.beginHandshake(socket, limit: limits.maxHandshaking, perAddress: limits.maxHandshakingPerAddress) {
+            refusals.increment("too many handshakes")
+            log.warning("connection_rejected", ["peer": socket.peer, "reason": refusal])
             socket.close()
             return
         }
@@ -115,7 +119,7 @@ public final class FederationServer: Service {
         do {
             defer {
                 deadlines.disarm(socket)
-                peers.endHandshake()
+                peers.endHandshake(socket)
             }
             connection = try TLSConnection(context: tls.withLock { $0 }, socket: socket)
             try connection.handshake()
@@ -230,24 +234,43 @@ final class OpenConnections: Sendable {
     }
 }
 
-/// Counts of handshakes in progress and of connections per authenticated peer.
+/// Handshakes in progress (by address, oldest first to give way) and connections per authenticated peer.
 final class PeerSlots: Sendable {
+    private struct Pending {
+        let socket: TCPSocket
+        let started: Date
+    }
+
     private struct Counts {
-        var handshaking = 0
+        var handshaking: [ObjectIdentifier: Pending] = [:]
         var byPeer: [String: Int] = [:]
     }
 
     private let counts = Mutex(Counts())
 
-    func beginHandshake(limit: Int) -> Bool {
-        counts.withLock { c in
-            guard c.handshaking < limit else { return false }
-            c.handshaking += 1
-            return true
+    /// Admits a handshake, or says why not. When every slot is taken, the
+    /// oldest handshake (if it has already run half a second) is cut for it.
+    func beginHandshake(_ socket: TCPSocket, limit: Int, perAddress: Int) -> String? {
+        let (refusal, evicted) = counts.withLock { c -> (String?, TCPSocket?) in
+            let fromAddress = c.handshaking.values.filter { $0.socket.peerHost == socket.peerHost }.count
+            guard fromAddress < perAddress else { return ("more than \(perAddress) handshakes at once from \(socket.peerHost)", nil) }
+            var evicted: TCPSocket?
+            if c.handshaking.count >= limit {
+                guard let oldest = c.handshaking.min(by: { $0.value.started < $1.value.started }),
+                      Date().timeIntervalSince(oldest.value.started) > 0.5 else {
+                    return ("more than \(limit) handshakes at once", nil)
+                }
+                c.handshaking[oldest.key] = nil
+                evicted = oldest.value.socket
+            }
+            c.handshaking[ObjectIdentifier(socket)] = Pending(socket: socket, started: Date())
+            return (nil, evicted)
         }
+        evicted?.shutdown()
+        return refusal
     }
 
-    func endHandshake() { counts.withLock { $0.handshaking -= 1 } }
+    func endHandshake(_ socket: TCPSocket) { counts.withLock { $0.handshaking[ObjectIdentifier(socket)] = nil } }
 
     func enter(_ peer: String, limit: Int) -> Bool {
         counts.withLock { c in

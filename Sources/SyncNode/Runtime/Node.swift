@@ -23,7 +23,7 @@ public final class Node: Sendable {
     /// - Parameters:
     ///   - healthInterval: seconds between health exchanges with the parent.
     ///   - adminPort: loopback port of the operators' listener; nil for none.
-    public init(context: NodeContext, log: Log, healthInterval: Double = 5, adminPort: Int? = nil) throws {
+    public init(context: NodeContext, log: Log, healthInterval: Double = 5, adminPort: Int? = nil, limits: ServerLimits = ServerLimits()) throws {
         self.context = context
         self.log = log
         try context.checkCertificates()
@@ -43,7 +43,7 @@ public final class Node: Sendable {
             throw SyncNodeError("set up TLS for \(context.node.id)", error.description,
                                 hint: "check the files in \(context.certificateDirectory) (syncnode cert issue writes them)", underlying: error)
         }
-        let federation = try FederationServer(context: context, replica: replica, tls: tls, log: log, isStopping: { stopping.isSet })
+        let federation = try FederationServer(context: context, replica: replica, tls: tls, log: log, limits: limits, isStopping: { stopping.isSet })
         credentials.attach(federation)
         self.federation = federation
         admin = try adminPort.map { try AdminServer(context: context, replica: replica, refusals: federation.refusals, log: log, port: $0) }

@@ -23,6 +23,8 @@ enum ServeCommand: Command {
         Flag("health-interval", value: "SECONDS", help: "seconds between health exchanges with the parent (default: 5)"),
         Flag("log-level", value: "LEVEL", help: "debug, info, warning or error (default: info)"),
         Flag("admin-port", value: "PORT", help: "loopback port for the dashboard and /metrics (default: the node's adminPort in the topology; 0 for none)"),
+        Flag("handshake-timeout", value: "SECONDS", help: "longest a TLS handshake may take (default: 10)"),
+        Flag("request-timeout", value: "SECONDS", help: "longest one request may take to arrive, and one answer to leave (default: 120 and 60)"),
     ]
 
     static func run(_ arguments: Arguments) throws -> Int32 {
@@ -34,7 +36,17 @@ enum ServeCommand: Command {
         let interval = Double(arguments.value("health-interval") ?? "5") ?? 5
         let log = Log(node: context.node.id, level: level)
         let adminPort = try arguments.int("admin-port", default: context.node.adminPort ?? 0, command: "syncnode serve")
-        let node = try Node(context: context, log: log, healthInterval: max(0.1, interval), adminPort: adminPort > 0 ? adminPort : nil)
+        var limits = ServerLimits()
+        if let text = arguments.value("handshake-timeout") {
+            guard let seconds = Double(text), seconds > 0 else { throw SyncNodeError("run 'syncnode serve'", "--handshake-timeout must be seconds, not '\(text)'") }
+            limits.handshakeTimeout = seconds
+        }
+        if let text = arguments.value("request-timeout") {
+            guard let seconds = Double(text), seconds > 0 else { throw SyncNodeError("run 'syncnode serve'", "--request-timeout must be seconds, not '\(text)'") }
+            limits.requestTimeout = seconds
+            limits.writeTimeout = seconds
+        }
+        let node = try Node(context: context, log: log, healthInterval: max(0.1, interval), adminPort: adminPort > 0 ? adminPort : nil, limits: limits)
         let signals = SignalWaiter(onHangup: {
             log.info("reload_requested", ["signal": "SIGHUP"])
             node.reloadCredentials()
