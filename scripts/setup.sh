@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Installs what syncnode needs to build on Debian/Ubuntu: the C libraries it
-# links (OpenSSL, libcurl, SQLite) and pkg-config. Idempotent: installs only
+# Installs what syncnode needs on Debian/Ubuntu: the C libraries it links
+# (OpenSSL, libcurl, SQLite) and pkg-config; with --test also what the tests
+# use (the openssl tool, the testssl.sh scanner). Idempotent: installs only
 # what is missing. Swift 6 itself must already be on the PATH.
 set -euo pipefail
 
 need=()
-for pkg in libssl-dev libcurl4-openssl-dev libsqlite3-dev pkg-config; do
+packages=(libssl-dev libcurl4-openssl-dev libsqlite3-dev pkg-config)
+[ "${1:-}" = "--test" ] && packages+=(openssl testssl.sh)
+for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

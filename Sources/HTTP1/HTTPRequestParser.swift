@@ -187,16 +187,19 @@ public struct HTTPRequestParser: Sendable {
         while buffer.count - start >= 2 && buffer[start] == 13 && buffer[start + 1] == 10 { start += 2 }
         var end: Int?
         var i = max(start, scanFrom)
-        while i < buffer.count {
+        // Only as far as a head may reach: what lies beyond is judged the same however the bytes arrive.
+        let reach = min(buffer.count, start + limits.maxHeaderBytes + 4)
+        while i < reach {
             if buffer[i] == 10 && (i == start || buffer[i - 1] != 13) {
                 throw HTTPParseError(status: 400, message: "a request line or header ends in a bare LF; lines end in CRLF")
             }
-            if i + 3 < buffer.count, buffer[i] == 13 && buffer[i + 1] == 10 && buffer[i + 2] == 13 && buffer[i + 3] == 10 { end = i; break }
+            if i + 3 < reach, buffer[i] == 13 && buffer[i + 1] == 10 && buffer[i + 2] == 13 && buffer[i + 3] == 10 { end = i; break }
             i += 1
         }
         guard let end else {
-            scanFrom = max(start, buffer.count - 3, start + 1)
-            if buffer.count - start > limits.maxHeaderBytes {
+            scanFrom = max(start, buffer.count - 3)
+            // Everything within reach was scanned and held no end: the head is too long.
+            if buffer.count - start >= limits.maxHeaderBytes + 4 {
                 throw HTTPParseError(status: 431, message: "request headers larger than \(limits.maxHeaderBytes) bytes")
             }
             return nil

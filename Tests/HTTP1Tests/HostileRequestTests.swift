@@ -63,3 +63,25 @@ final class HostileRequestTests: XCTestCase {
         XCTAssertThrowsError(try chunkLine.next(), "a chunk-size line that never ends")
     }
 }
+
+/// Inputs the fuzzer found, kept as regressions.
+final class FuzzFindingsTests: XCTestCase {
+    /// A bare LF right after a request was checked when the bytes came at once but skipped when
+    /// they came in pieces: two readings of one stream (found by Fuzz/run.sh in 160,000 runs).
+    func testABareLFAfterARequestIsAnErrorHoweverTheBytesArrive() {
+        let bytes = Array("PSOT / HTTP/1.1\r\nTransAPP-Enco: c)hunked\r\n\r\n\n;aer\r\r\n".utf8)
+        for split in [1, 2, 3, 4, 5, bytes.count] {
+            var parser = HTTPRequestParser()
+            var requests = 0
+            var failed: Int?
+            var i = 0
+            while i < bytes.count && failed == nil {
+                parser.feed(bytes[i..<min(bytes.count, i + split)])
+                i += split
+                do { while try parser.next() != nil { requests += 1 } } catch { failed = error.status }
+            }
+            XCTAssertEqual(requests, 1, "split \(split)")
+            XCTAssertEqual(failed, 400, "split \(split)")
+        }
+    }
+}

@@ -70,13 +70,13 @@ enum HTTPConnection {
         }
     }
 
-    /// Reads and discards what the client is still sending (at most 64 KiB,
-    /// for a second at most) so it sees the error response instead of a
-    /// connection reset; then the connection closes.
+    /// Reads and discards (nothing is parsed or kept) what the client is still
+    /// sending, for two seconds at most, so it sees the error response instead
+    /// of a connection reset; then the connection closes.
     static func lingeringClose(_ stream: any ByteStream, buffer: inout [UInt8]) {
-        let deadline = Date().addingTimeInterval(1)
+        let deadline = Date().addingTimeInterval(2)
         var discarded = 0
-        while Date() < deadline, discarded < 65_536, stream.waitReadable(milliseconds: 100) {
+        while Date() < deadline, discarded < 256 << 20, stream.waitReadable(milliseconds: 100) {
             guard let n = try? stream.read(into: &buffer, count: buffer.count), n > 0 else { return }
             discarded += n
         }

@@ -1,0 +1,78 @@
+// libFuzzer targets for what SyncCore reads from peers, files and source
+// systems, compiled together with Sources/SyncCore by Fuzz/run.sh. One binary;
+// the target is chosen with FUZZ_TARGET: json-reader, change-codec or csv-reader.
+import Foundation
+
+private let target = ProcessInfo.processInfo.environment["FUZZ_TARGET"] ?? "json-reader"
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzSyncCore(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    switch target {
+    case "change-codec": changeCodec(bytes)
+    case "csv-reader": csvReader(bytes)
+    default: jsonReader(bytes)
+    }
+    return 0
+}
+
+/// Whatever parses writes back and reads again the same; what the reader
+/// calls canonical is exactly what the writer writes.
+private func jsonReader(_ bytes: [UInt8]) {
+    var reader = JSONReader(bytes: bytes)
+    guard let node = try? reader.value(depth: 0), (try? reader.end()) != nil else { return }
+    var w = JSONWriter()
+    w.node(node)
+    guard let again = try? JSONNode.parse(w.bytes) else { fatalError("the writer wrote what the reader refuses: \(w.bytes)") }
+    if again != node && !containsNaNOrZeroSign(node) { fatalError("a round trip changed the value") }
+    if reader.canonical && w.bytes != bytes { fatalError("called canonical but the writer writes it otherwise") }
+}
+
+private func containsNaNOrZeroSign(_ node: JSONNode) -> Bool {
+    switch node {
+    case .double(let d): d.isNaN || d == 0
+    case .array(let a): a.contains(where: containsNaNOrZeroSign)
+    case .object(let m): m.contains { containsNaNOrZeroSign($0.1) }
+    default: false
+    }
+}
+
+/// A change decodes to its canonical bytes, which decode to the same change;
+/// a batch, a health message and a push answer never trap.
+private func changeCodec(_ bytes: [UInt8]) {
+    if let decoded = try? ChangeCodec.decode(bytes) {
+        if ChangeCodec.encode(decoded.change) != decoded.bytes { fatalError("kept bytes are not the canonical encoding") }
+        guard let again = try? ChangeCodec.decode(decoded.bytes) else { fatalError("canonical bytes do not decode") }
+        if again.change != decoded.change { fatalError("a round trip changed the change") }
+    }
+    if let batch = try? Batch.decode(bytes) {
+        for entry in batch.entries where ChangeCodec.encode(entry.change.change) != entry.change.bytes {
+            fatalError("a batch entry's bytes are not canonical")
+        }
+        _ = Batch.encode(batch.entries.map { LogEntry(seq: $0.seq, body: $0.change.bytes) }, last: batch.last, resync: batch.resync)
+    }
+    if let message = try? HealthMessage.decode(bytes), (try? HealthMessage.decode(message.encoded())) != message {
+        fatalError("a health message does not round-trip")
+    }
+    _ = try? PushAnswer.decode(bytes)
+    _ = try? CatalogEntry.decode(json: bytes)
+}
+
+/// The same bytes fed in any split give the same records.
+private func csvReader(_ bytes: [UInt8]) {
+    func read(_ split: Int) -> String {
+        var reader = CSVReader()
+        var out: [[String]] = []
+        var i = 0
+        while i < bytes.count {
+            let end = min(bytes.count, i + split)
+            out += reader.feed(bytes[i..<end]).map(\.fields)
+            i = end
+        }
+        do { if let last = try reader.finish() { out.append(last.fields) } } catch { return "error \(error.line)" }
+        return "\(out)"
+    }
+    let whole = read(max(1, bytes.count))
+    let pieces = read(1 + (bytes.first.map(Int.init) ?? 0) % 5)
+    if whole != pieces { fatalError("one file, two readings") }
+}
