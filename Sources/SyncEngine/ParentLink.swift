@@ -116,9 +116,32 @@ public final class ParentLink: Sendable {
         }
         let answer = try channel.push(batch.body)
         let now = replica.wallClock.millis()
-        try replica.store.write { tx in
+        let mended = try replica.store.write { tx -> Bool in
+            let pushed = try tx.cursor(peer: parent.id, name: "pushed"), last = try tx.lastLogSeq()
+            let intoGap = try tx.logGaps().contains { $0.contains(answer.received) } && answer.received > pushed
+            if answer.received > last || intoGap {
+                // The parent holds entries of this node's log that this node lost (it was rolled back
+                // without `syncnode restore`): number on past them, and take back from the parent what
+                // this node wrote (the parent has everything up to what it received).
+                if answer.received > last { try tx.openLogGap(past: answer.received, at: now) }
+                try tx.acknowledge(peer: parent.id, upTo: answer.received)
+                try tx.resetCursor(peer: parent.id, name: "pushed", value: answer.received, at: now)
+                try tx.setNodeMeta(Recovery.metaKey, "1")
+                return true
+            }
+            if answer.received < pushed {
+                // The parent lost what it had confirmed (it was restored): send it everything.
+                try tx.dropOutbox(peer: parent.id, at: now)
+                try tx.resetCursor(peer: parent.id, name: "pushed", value: answer.received, at: now)
+                return true
+            }
             try tx.acknowledge(peer: parent.id, upTo: answer.received)
             try tx.setCursor(peer: parent.id, name: "pushed", value: answer.received, at: now)
+            return false
+        }
+        if mended {
+            events(.regressed(parent: parent.id, received: answer.received))
+            return (0, true)
         }
         replica.counters.changesSent.increment(parent.id, by: batch.count)
         replica.counters.batches.increment("\(parent.id)|push_out")
@@ -128,14 +151,24 @@ public final class ParentLink: Sendable {
     }
 
     func pullOnce(_ channel: any ParentChannel, wait: Double) throws -> (delay: Double, moved: Bool) {
-        let after = try replica.store.read { try $0.cursor(peer: parent.id, name: "pulled") }
-        let request = PullRequest(after: after, limit: batchSize, wait: wait, resync: pullResync.withLock { $0 })
+        let (after, recovering) = try replica.store.read { (try $0.cursor(peer: parent.id, name: "pulled"), try $0.nodeMeta(Recovery.metaKey) == "1") }
+        var resync = pullResync.withLock { $0 }
+        if recovering && resync == .complete { resync = nil }
+        let request = PullRequest(after: after, limit: batchSize, wait: recovering ? 0 : wait, resync: resync, recover: recovering)
         let batch = try channel.pull(request)
         if let mark = batch.resync {
             // A page of a full resync from the parent: whole states; the cursor stays.
-            if !batch.entries.isEmpty { try replica.apply(batch.entries, from: parent.id, cursor: ("pulled", after)) }
-            if pullResync.withLock({ $0 }) == nil { events(.resyncStarted(parent: parent.id)) }
-            if mark == .complete { events(.resyncFinished(parent: parent.id)) }
+            if !batch.entries.isEmpty { try replica.apply(batch.entries, from: parent.id, cursor: ("pulled", after), recovering: recovering) }
+            if resync == nil { events(.resyncStarted(parent: parent.id)) }
+            if mark == .complete {
+                // Everything up to `last` is in; what the parent logged after it comes from its outbox.
+                let now = replica.wallClock.millis()
+                try replica.store.write { tx in
+                    if let last = batch.last { try tx.resetCursor(peer: parent.id, name: "pulled", value: last, at: now) }
+                    if recovering { try tx.setNodeMeta(Recovery.metaKey, "0") }
+                }
+                events(.resyncFinished(parent: parent.id))
+            }
             pullResync.withLock { $0 = mark }
             return (0, true)
         }
@@ -195,6 +228,16 @@ public enum LinkEvent: Sendable {
     case resyncStarted(parent: String)
     case resyncFinished(parent: String)
     case resyncSent(parent: String)
+    /// The parent's idea of this node's log did not match this node's: one of them was restored; a full resync follows.
+    case regressed(parent: String, received: Int64)
+}
+
+/// A node restored from a backup (or rolled back) takes back from its parent
+/// what it and the nodes below it wrote after the backup: its next pull asks
+/// for a full resync that includes them, and only that resync may carry them.
+public enum Recovery {
+    /// Node metadata: "1" while the node waits for that resync to complete.
+    public static let metaKey = "recovery.pending"
 }
 
 /// A batch of an outbox, encoded, with the seq of its last entry.

@@ -7,8 +7,8 @@ extension Replica {
     /// the cursor that covers it.
     /// - Throws: `ReplicationError` naming the change when any change is refused; nothing is applied then.
     @discardableResult
-    public func apply(_ entries: [BatchEntry], from peer: String, cursor: (name: String, value: Int64)?) throws -> ApplyStats {
-        try transaction(from: peer, cursor: cursor) { emit, _ in
+    public func apply(_ entries: [BatchEntry], from peer: String, cursor: (name: String, value: Int64)?, recovering: Bool = false) throws -> ApplyStats {
+        try transaction(from: peer, cursor: cursor, recovering: recovering) { emit, _ in
             for entry in entries { try emit(entry.change) }
         }
     }
@@ -19,13 +19,13 @@ extension Replica {
     /// moment); any error rolls everything back. Producing may stream: nothing
     /// is held in memory. `produce` also gets the transaction's own reads.
     @discardableResult
-    public func transaction(from peer: String?, cursor: (name: String, value: Int64)?,
+    public func transaction(from peer: String?, cursor: (name: String, value: Int64)?, recovering: Bool = false,
                             _ produce: (_ emit: (EncodedChange) throws -> Void, _ reader: any ReplicaReading) throws -> Void) throws -> ApplyStats {
         let now = wallClock.millis()
         var outcome: (stats: ApplyStats, newest: Int64, overflowed: [String])?
         try store.write { tx in
             observe(try tx.persistedClock())   // writes by other processes on this store
-            var run = ApplyRun(replica: self, tx: tx, from: peer, now: now)
+            var run = ApplyRun(replica: self, tx: tx, from: peer, now: now, recovering: recovering)
             try produce({ try run.apply($0) }, tx)
             if let cursor, let peer { try tx.setCursor(peer: peer, name: cursor.name, value: cursor.value, at: now) }
             try run.finish()
@@ -46,6 +46,8 @@ struct ApplyRun {
     /// The neighbour the changes come from; nil for writes made here.
     let from: String?
     let now: Int64
+    /// This node takes back its own writes from its parent after a restore.
+    let recovering: Bool
     var stats = ApplyStats()
     /// The newest stamp admitted, for the clock.
     var newest: Int64 = 0
@@ -56,11 +58,12 @@ struct ApplyRun {
     var overflowed: [String] = []
     var known: [String: KnownDataset]?
 
-    init(replica: Replica, tx: any ReplicaWriting, from: String?, now: Int64) {
+    init(replica: Replica, tx: any ReplicaWriting, from: String?, now: Int64, recovering: Bool = false) {
         self.replica = replica
         self.tx = tx
         self.from = from
         self.now = now
+        self.recovering = recovering
     }
 
     var node: String { replica.nodeID }
@@ -68,7 +71,7 @@ struct ApplyRun {
     mutating func apply(_ encoded: EncodedChange) throws {
         let change = encoded.change
         stats.received += 1
-        if let from, let refusal = replica.admission.check(change, from: from, nowMillis: now) {
+        if let from, let refusal = replica.admission.check(change, from: from, nowMillis: now, recovering: recovering) {
             throw ReplicationError(refusal.message, kind: .forbidden)
         }
         if let stamp = change.newestStamp { newest = max(newest, stamp.hlc) }

@@ -61,19 +61,28 @@ public struct ReplicationServer: Sendable {
     public func pull(for peer: String, _ request: PullRequest) throws -> [UInt8] {
         try requireChild(peer, "pull")
         let now = replica.wallClock.millis()
-        try replica.store.write { tx in
-            try tx.acknowledge(peer: peer, upTo: request.after)
-            try tx.setCursor(peer: peer, name: "delivered", value: request.after, at: now)
+        let state = try replica.store.write { tx -> OutboxState? in
+            if let why = try regression(of: peer, request, tx) {
+                try tx.dropOutbox(peer: peer, at: now)
+                try tx.resetCursor(peer: peer, name: "delivered", value: min(request.after, try tx.lastLogSeq()), at: now)
+                try tx.raiseAlarm(kind: "resync", subject: peer, message: why, at: now)
+            } else {
+                try tx.acknowledge(peer: peer, upTo: request.after)
+                try tx.setCursor(peer: peer, name: "delivered", value: request.after, at: now)
+            }
+            return try tx.outboxStates()[peer]
         }
         let resync = ResyncService(replica: replica)
-        if try resync.owed(to: peer) {
+        if let state, state.resyncOwed {
             if request.resync == .complete {
                 try resync.finish(for: peer)
             } else {
                 var position: ResyncPosition?
                 if case .next(let p) = request.resync { position = p }
-                let page = try resync.page(for: peer, after: position, limit: request.limit)
-                return Batch.encode(page.entries, last: request.after, resync: page.next)
+                let page = try resync.page(for: peer, after: position, limit: request.limit, returning: request.recover)
+                // `last` is where the child's cursor goes once the resync is complete: what was logged
+                // after that point is in its outbox.
+                return Batch.encode(page.entries, last: state.resyncFrom ?? request.after, resync: page.next)
             }
         }
         let deadline = Date().addingTimeInterval(request.wait)
@@ -89,6 +98,24 @@ public struct ReplicationServer: Sendable {
             }
             replica.signal.wait(after: seen, timeout: min(1, deadline.timeIntervalSinceNow))
         }
+    }
+
+    /// Why a child's pull shows that one side lost what it held (it was restored from a backup), or
+    /// nil when the cursors agree. A full resync mends it.
+    private func regression(of peer: String, _ request: PullRequest, _ tx: any ReplicaWriting) throws -> String? {
+        if request.recover && request.resync == nil {
+            return "\(peer) was restored from a backup and asked for everything back: it gets a full resync, its own writes included"
+        }
+        guard try !(tx.outboxStates()[peer]?.resyncOwed ?? false) else { return nil }
+        let last = try tx.lastLogSeq(), delivered = try tx.cursor(peer: peer, name: "delivered")
+        let intoGap = try tx.logGaps().contains { $0.contains(request.after) }
+        if request.after > last || intoGap {
+            return "\(peer) holds entries of this node's log (up to \(request.after)) that this node lost when it was restored: it gets a full resync"
+        }
+        if request.after < delivered {
+            return "\(peer) asked after \(request.after), below what it had confirmed (\(delivered)): it was restored; it gets a full resync"
+        }
+        return nil
     }
 
     /// `POST /v1/health` from child `peer`: records it as heard and keeps the

@@ -24,7 +24,9 @@ public struct ResyncService: Sendable {
     /// One page of what `peer` is entitled to after `position` (nil: from the
     /// start). Returns the entries (seq 0: they are states, not log positions)
     /// and the mark to continue from, `.complete` after the last page.
-    public func page(for peer: String, after position: ResyncPosition?, limit: Int) throws -> (entries: [LogEntry], next: ResyncMark) {
+    /// - Parameter returning: the child was restored from a backup: it also gets back what it
+    ///   and the nodes below it wrote, as this node holds it.
+    public func page(for peer: String, after position: ResyncPosition?, limit: Int, returning: Bool = false) throws -> (entries: [LogEntry], next: ResyncMark) {
         let topology = replica.topology, node = replica.nodeID
         let isParent = topology.parent(of: node)?.id == peer
         guard isParent || topology.parent(of: peer)?.id == node, let neighbour = topology.node(peer) else {
@@ -39,18 +41,31 @@ public struct ResyncService: Sendable {
             rounds += 1
             let page = try replica.store.read { reader in
                 try reader.liveEntries(after: position, limit: limit - entries.count, scanLimit: max(limit, 1) * 20) { dataset, region in
-                    if dataset.hasPrefix("_") { return true }
+                    if dataset.hasPrefix("_") || returning { return true }
                     guard let known = known[dataset], let code = try? RegionCode(region) else { return false }
                     return isParent ? known.definition.shareType != .none
                                     : routing.admits(child: neighbour, dataset: known.definition, region: code)
                 }
             }
             for entry in page.entries {
-                // Never back to where it came from: the receiver's own writes and its subtree's.
-                guard let origin = try? ChangeCodec.decode(entry.body).change.origin else { continue }
+                guard let change = try? ChangeCodec.decode(entry.body).change else { continue }
+                let origin = change.origin
                 let fromReceiverSide = origin == peer || topology.isDescendant(origin, of: peer)
                 let fromOwnSide = origin == node || topology.isDescendant(origin, of: node)
-                if isParent ? fromOwnSide : !fromReceiverSide { entries.append(LogEntry(seq: 0, body: entry.body)) }
+                let takes: Bool
+                if isParent {
+                    takes = fromOwnSide
+                } else if fromReceiverSide {
+                    // Never back to where it came from, except to a child that lost it (restored).
+                    takes = returning
+                } else if returning && !change.dataset.hasPrefix("_") {
+                    // The filter above let everything through: routing decides here.
+                    guard let known = known[change.dataset] else { continue }
+                    takes = routing.admits(child: neighbour, dataset: known.definition, region: change.region)
+                } else {
+                    takes = true
+                }
+                if takes { entries.append(LogEntry(seq: 0, body: entry.body)) }
             }
             if let last = page.lastScanned {
                 position.seq = last

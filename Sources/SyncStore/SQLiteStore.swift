@@ -94,6 +94,25 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
         return try reader.dataVersion()
     }
 
+    /// Writes a consistent copy of the database at `path` into `copy` while it is in use (the copy
+    /// is what one read transaction sees: every committed transaction or none of it).
+    public static func onlineCopy(of path: String, to copy: String) throws {
+        do {
+            let source = try Database(path: path, readOnly: true)
+            try source.execute("PRAGMA busy_timeout = 10000")
+            try source.run("VACUUM INTO ?", copy)
+        } catch let error as SQLiteError {
+            throw StoreError("copy the store \(path)", error.description, hint: error.code & 0xff == 13 ? "the disk is full" : nil, underlying: error)
+        }
+    }
+
+    /// Runs SQLite's integrity check on the database at `path`; the problems it reports (none when sound).
+    public static func integrityProblems(_ path: String) throws -> [String] {
+        let db = try Database(path: path, readOnly: true)
+        let rows = try db.rows("PRAGMA integrity_check") { $0.text(0) }
+        return rows == ["ok"] ? [] : rows
+    }
+
     /// The query plan SQLite chooses for `sql` (for tests that a query uses its index).
     func queryPlan(_ sql: String, _ values: any SQLConvertible...) throws -> [String] {
         writeLock.lock()

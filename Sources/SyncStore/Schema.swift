@@ -200,7 +200,7 @@ enum Schema {
             -- Outbox entries are found per peer by the primary key; the log trims by its own index.
             DROP INDEX outbox_by_seq;
             """, transform: LegacyRecords.migrate),
-        Migration(version: 8, name: "revocation list", sql: """
+        Migration(version: 8, name: "revocation list; resync base", sql: """
             -- The federation CA's current revocation list, as it travels down (and up) the tree in
             -- the reserved dataset _revocations. Only a list the CA signed is kept, and only a newer
             -- one (by its CRL number) replaces it. Nodes reload their TLS from it without a restart.
@@ -210,6 +210,11 @@ enum Schema {
                 pem        TEXT NOT NULL,
                 updated_at INTEGER NOT NULL
             );
+
+            -- Where a full resync owed to a neighbour starts from: this node's last log sequence
+            -- number when it became owed. The neighbour's cursor is set to it once the resync is
+            -- complete (what came after is in its outbox).
+            ALTER TABLE outbox_state ADD COLUMN resync_from INTEGER;
             """),
     ]
 }

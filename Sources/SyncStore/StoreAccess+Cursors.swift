@@ -15,6 +15,13 @@ extension StoreAccess {
         return result
     }
 
+    func resetCursor(peer: String, name: String, value: Int64, at now: Int64) throws {
+        try db.run("""
+            INSERT INTO cursor(peer, name, value, updated_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT(peer, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+            """, peer, name, value, now)
+    }
+
     func setCursor(peer: String, name: String, value: Int64, at now: Int64) throws {
         try db.run("""
             INSERT INTO cursor(peer, name, value, updated_at) VALUES (?, ?, ?, ?)

@@ -65,10 +65,30 @@ extension StoreAccess {
 
     func outboxStates() throws -> [String: OutboxState] {
         var states: [String: OutboxState] = [:]
-        try db.forEach("SELECT peer, depth, resync, overflowed_at FROM outbox_state") {
-            states[$0.text(0)] = OutboxState(depth: $0.int(1), resyncOwed: $0.int(2) == 1, overflowedAt: $0.optionalInt64(3))
+        try db.forEach("SELECT peer, depth, resync, overflowed_at, resync_from FROM outbox_state") {
+            states[$0.text(0)] = OutboxState(depth: $0.int(1), resyncOwed: $0.int(2) == 1, overflowedAt: $0.optionalInt64(3),
+                                             resyncFrom: $0.optionalInt64(4))
         }
         return states
+    }
+
+    func lastLogSeq() throws -> Int64 {
+        try nextSeq() - 1
+    }
+
+    func openLogGap(past seq: Int64, at now: Int64) throws -> ClosedRange<Int64> {
+        let last = try lastLogSeq()
+        let end = max(last, seq) + LogGaps.width
+        // A placeholder entry, retired: the log's highest entry always stays, so numbering goes on from it.
+        try db.run("INSERT INTO log(seq, dataset, region, from_peer, live, logged_at, body) VALUES (?, '_gap', '', NULL, 0, ?, x'')", end, now)
+        scratch.nextSeq = end + 1
+        let gap = (last + 1)...end
+        try setNodeMeta(LogGaps.metaKey, LogGaps.text(try logGaps() + [gap]))
+        return gap
+    }
+
+    func logGaps() throws -> [ClosedRange<Int64>] {
+        LogGaps.parse(try nodeMeta(LogGaps.metaKey) ?? "")
     }
 
     func growOutbox(peer: String, by count: Int) throws -> Int {
@@ -81,9 +101,10 @@ extension StoreAccess {
     func dropOutbox(peer: String, at now: Int64) throws {
         try db.run("DELETE FROM outbox WHERE peer = ?", peer)
         try db.run("""
-            INSERT INTO outbox_state(peer, depth, resync, overflowed_at) VALUES (?, 0, 1, ?)
-            ON CONFLICT(peer) DO UPDATE SET depth = 0, resync = 1, overflowed_at = excluded.overflowed_at
-            """, peer, now)
+            INSERT INTO outbox_state(peer, depth, resync, overflowed_at, resync_from) VALUES (?, 0, 1, ?, ?)
+            ON CONFLICT(peer) DO UPDATE SET depth = 0, resync = 1, overflowed_at = excluded.overflowed_at,
+                resync_from = excluded.resync_from
+            """, peer, now, try lastLogSeq())
     }
 
     func setResyncOwed(peer: String, _ owed: Bool) throws {

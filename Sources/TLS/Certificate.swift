@@ -82,7 +82,7 @@ public final class Certificate: @unchecked Sendable {   // an X509 is only read 
         var digest = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
         guard X509_digest(handle, EVP_sha256(), &digest, &length) == 1 else { return "" }
-        return digest.prefix(Int(length)).map { String(format: "%02x", $0) }.joined()
+        return hexString(digest.prefix(Int(length)))
     }
 
     /// Whether `self` was signed by `issuer`'s key.

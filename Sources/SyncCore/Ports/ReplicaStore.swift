@@ -53,11 +53,14 @@ public struct OutboxState: Sendable, Equatable {
     public var depth: Int
     public var resyncOwed: Bool
     public var overflowedAt: Int64?
+    /// This node's last log sequence number when the resync became owed.
+    public var resyncFrom: Int64?
 
-    public init(depth: Int, resyncOwed: Bool, overflowedAt: Int64?) {
+    public init(depth: Int, resyncOwed: Bool, overflowedAt: Int64?, resyncFrom: Int64? = nil) {
         self.depth = depth
         self.resyncOwed = resyncOwed
         self.overflowedAt = overflowedAt
+        self.resyncFrom = resyncFrom
     }
 }
 
@@ -157,6 +160,10 @@ public protocol ReplicaReading {
     func outboxStates() throws -> [String: OutboxState]
     func cursor(peer: String, name: String) throws -> Int64
     func cursors() throws -> [String: [String: Int64]]
+    /// The highest log sequence number this node has handed out (0 for an empty log).
+    func lastLogSeq() throws -> Int64
+    /// The ranges of sequence numbers skipped after restores (see `openLogGap`).
+    func logGaps() throws -> [ClosedRange<Int64>]
 
     // Conflicts, catalog, statistics, health, reports, alarms
     func conflicts() throws -> [StoredConflict]
@@ -195,8 +202,16 @@ public protocol ReplicaWriting: ReplicaReading {
     func enqueue(_ seq: Int64, for peers: [String]) throws
     /// Adds `count` to `peer`'s outbox depth; returns the new depth.
     func growOutbox(peer: String, by count: Int) throws -> Int
-    /// Drops `peer`'s outbox (it overflowed) and owes it a full resync.
+    /// Drops `peer`'s outbox and owes it a full resync starting from this node's last sequence number
+    /// (its outbox overflowed, or one side's cursors went backwards: a node restored from a backup).
     func dropOutbox(peer: String, at now: Int64) throws
+    /// Sets a cursor to `value`, even backwards (after a full resync, or a neighbour that was restored).
+    func resetCursor(peer: String, name: String, value: Int64, at now: Int64) throws
+    /// Numbers the log on far past both its end and `seq`, and remembers the numbers skipped: this
+    /// node was restored from a backup and lost the entries after it. A neighbour whose cursor points
+    /// into a gap holds entries this node no longer has, and gets a full resync.
+    @discardableResult
+    func openLogGap(past seq: Int64, at now: Int64) throws -> ClosedRange<Int64>
     func setResyncOwed(peer: String, _ owed: Bool) throws
     /// Forgets `peer`'s outbox entries up to `seq` and log entries nothing needs any more; returns how many outbox entries went.
     @discardableResult
@@ -236,4 +251,23 @@ public protocol ReplicaStore: AnyObject, Sendable {
 public protocol RevocationListVerifier: Sendable {
     /// The list's CRL number and the serial numbers it revokes; throws unless the CA signed it.
     func verify(pem: String) throws -> (number: Int64, serials: Set<String>)
+}
+
+/// The log sequence numbers skipped when a restored node numbers its log on
+/// past what it lost: kept in the node's metadata as "FROM-TO,FROM-TO".
+public enum LogGaps {
+    /// How far a gap jumps: beyond any log a node could have written since its backup.
+    public static let width: Int64 = 1 << 40
+    public static let metaKey = "log.gaps"
+
+    public static func parse(_ text: String) -> [ClosedRange<Int64>] {
+        text.split(separator: ",").compactMap { part in
+            let bounds = part.split(separator: "-").compactMap { Int64($0) }
+            return bounds.count == 2 && bounds[0] <= bounds[1] ? bounds[0]...bounds[1] : nil
+        }
+    }
+
+    public static func text(_ gaps: [ClosedRange<Int64>]) -> String {
+        gaps.map { "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ",")
+    }
 }

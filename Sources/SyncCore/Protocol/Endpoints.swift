@@ -31,18 +31,23 @@ public struct PullRequest: Sendable, Equatable {
     public var wait: Double
     /// During a full resync: where to continue, or that the child has applied the last page.
     public var resync: ResyncMark?
+    /// The child was restored from a backup and asks for everything back, its own writes
+    /// included (a full resync that also returns what it wrote after its backup).
+    public var recover: Bool
 
-    public init(after: Int64, limit: Int, wait: Double, resync: ResyncMark? = nil) {
+    public init(after: Int64, limit: Int, wait: Double, resync: ResyncMark? = nil, recover: Bool = false) {
         self.after = after
         self.limit = limit
         self.wait = wait
         self.resync = resync
+        self.recover = recover
     }
 
     /// The path with its query.
     public var path: String {
         var path = "\(Endpoint.pull)?after=\(after)&limit=\(limit)&wait=\(JSONWriter.doubleText(wait))"
         if let resync { path += "&resync=" + resync.token }
+        if recover { path += "&recover=1" }
         return path
     }
 
@@ -62,7 +67,10 @@ public struct PullRequest: Sendable, Equatable {
             guard let mark = ResyncMark(token: token) else { throw WireError("'resync' is not a resync position or 'complete'") }
             resync = mark
         }
-        self.init(after: after, limit: limit, wait: wait, resync: resync)
+        guard let recover = query["recover"].map({ $0 == "1" ? true : $0 == "0" ? false : nil }) ?? false else {
+            throw WireError("'recover' must be 1 or 0")
+        }
+        self.init(after: after, limit: limit, wait: wait, resync: resync, recover: recover)
     }
 }
 

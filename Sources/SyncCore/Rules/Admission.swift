@@ -10,7 +10,8 @@ public struct AdmissionRefusal: Error, Sendable, Equatable, CustomStringConverti
 /// - the change is one node's write: every stamp it carries names its origin,
 ///   a node of the topology;
 /// - it comes from the neighbour's side of the tree: from a child, writes of
-///   that child or below it; from the parent, no write of this node or below;
+///   that child or below it; from the parent, no write of this node or below
+///   (except while this node recovers after a restore);
 /// - a record's region lies within its origin's area (a vertical system's
 ///   region says what it covers);
 /// - no stamp is further ahead of this node's clock than the policy's skew.
@@ -26,7 +27,9 @@ public struct Admission: Sendable {
     }
 
     /// Checks `change` relayed by `neighbour` when this node's wall clock reads `nowMillis`.
-    public func check(_ change: Change, from neighbour: String, nowMillis: Int64) -> AdmissionRefusal? {
+    /// - Parameter recovering: this node was restored from a backup and takes back from its
+    ///   parent what it and the nodes below it wrote (the one time the parent may relay those).
+    public func check(_ change: Change, from neighbour: String, nowMillis: Int64, recovering: Bool = false) -> AdmissionRefusal? {
         let label = "change \(change.dataset)/\(change.key.prefix(80))"
         func refuse(_ why: String) -> AdmissionRefusal { AdmissionRefusal(message: "\(label) by \(change.origin): \(why)") }
         guard let origin = topology.node(change.origin) else {
@@ -40,7 +43,7 @@ public struct Admission: Sendable {
                 return refuse("\(neighbour) may relay only its own writes and those of the nodes below it")
             }
         } else if topology.parent(of: node)?.id == neighbour {
-            if change.origin == node || topology.isDescendant(change.origin, of: node) {
+            if !recovering && (change.origin == node || topology.isDescendant(change.origin, of: node)) {
                 return refuse("the parent \(neighbour) may not relay a write of \(change.origin == node ? "this node" : "a node below this one")")
             }
         } else {

@@ -25,11 +25,24 @@ public struct Policy: Codable, Sendable, Equatable {
     /// seconds (300 by default). A change stamped further ahead is refused:
     /// it would drag every later write's clock with it.
     public var maxClockSkewSeconds: Int
+    /// Encrypted off-site copies a parent keeps per child, 3 by default (汕尾 §29).
+    public var offsiteBackupsKept: Int
+    /// Largest off-site copy a parent accepts from one child, in MiB (20,480 by default).
+    public var offsiteBackupMaxMiB: Int
+    /// Hours after which the newest off-site copy of a node counts as too old
+    /// and raises an alarm at both ends (e.g. 48 with daily backups); 0, the
+    /// default, does not check (a federation turns it on once its nodes make backups).
+    public var maxOffsiteBackupAgeHours: Int
+    /// Days a deletion's tombstone is kept after every neighbour that must
+    /// receive it has acknowledged it, 30 by default. A neighbour away longer
+    /// than this gets a full resync when it returns.
+    public var tombstoneRetentionDays: Int
 
     public init(shareRequestDays: Int = 5, correctionAcknowledgeDays: Int = 1, correctionResolveDays: Int = 3,
                 correctionExtensionDays: Int = 10, holidays: [String] = [], workdays: [String] = [],
                 silentAfterSeconds: Int = 120, stalledAfterSeconds: Int = 120, maxOutboxEntries: Int = 5_000_000,
-                maxClockSkewSeconds: Int = 300) {
+                maxClockSkewSeconds: Int = 300, offsiteBackupsKept: Int = 3, offsiteBackupMaxMiB: Int = 20_480,
+                maxOffsiteBackupAgeHours: Int = 0, tombstoneRetentionDays: Int = 30) {
         self.shareRequestDays = shareRequestDays
         self.correctionAcknowledgeDays = correctionAcknowledgeDays
         self.correctionResolveDays = correctionResolveDays
@@ -40,6 +53,10 @@ public struct Policy: Codable, Sendable, Equatable {
         self.maxOutboxEntries = maxOutboxEntries
         self.stalledAfterSeconds = stalledAfterSeconds
         self.maxClockSkewSeconds = maxClockSkewSeconds
+        self.offsiteBackupsKept = offsiteBackupsKept
+        self.offsiteBackupMaxMiB = offsiteBackupMaxMiB
+        self.maxOffsiteBackupAgeHours = maxOffsiteBackupAgeHours
+        self.tombstoneRetentionDays = tombstoneRetentionDays
     }
 
     public init(from decoder: any Decoder) throws {
@@ -55,5 +72,9 @@ public struct Policy: Codable, Sendable, Equatable {
         maxOutboxEntries = try c.decodeIfPresent(Int.self, forKey: .maxOutboxEntries) ?? d.maxOutboxEntries
         stalledAfterSeconds = try c.decodeIfPresent(Int.self, forKey: .stalledAfterSeconds) ?? d.stalledAfterSeconds
         maxClockSkewSeconds = try c.decodeIfPresent(Int.self, forKey: .maxClockSkewSeconds) ?? d.maxClockSkewSeconds
+        offsiteBackupsKept = try c.decodeIfPresent(Int.self, forKey: .offsiteBackupsKept) ?? d.offsiteBackupsKept
+        offsiteBackupMaxMiB = try c.decodeIfPresent(Int.self, forKey: .offsiteBackupMaxMiB) ?? d.offsiteBackupMaxMiB
+        maxOffsiteBackupAgeHours = try c.decodeIfPresent(Int.self, forKey: .maxOffsiteBackupAgeHours) ?? d.maxOffsiteBackupAgeHours
+        tombstoneRetentionDays = try c.decodeIfPresent(Int.self, forKey: .tombstoneRetentionDays) ?? d.tombstoneRetentionDays
     }
 }

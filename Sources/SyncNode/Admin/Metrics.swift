@@ -43,6 +43,12 @@ enum Metrics {
         family("syncnode_conflicts", "gauge", "Conflicts held at this node.", [(node, Double(status.conflicts))])
         family("syncnode_certificate_days_left", "gauge", "Days until this node's certificate expires.",
                status.certificate.map { [(node, Double($0.daysLeft))] } ?? [])
+        family("syncnode_backup_age_seconds", "gauge", "Seconds since this node last made a backup.",
+               status.backups.lastBackupHoursAgo.map { [(node, $0 * 3600)] } ?? [])
+        family("syncnode_offsite_backup_age_seconds", "gauge", "Seconds since this node's newest off-site copy reached its parent.",
+               status.backups.lastOffsiteCopyHoursAgo.map { [(node, $0 * 3600)] } ?? [])
+        family("syncnode_offsite_copies_kept", "gauge", "Off-site copies this node keeps for a child.",
+               status.backups.keptForChildren.map { (node + [("child", $0.child)], Double($0.copies)) })
         return out
     }
 

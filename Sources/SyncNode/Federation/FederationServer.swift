@@ -53,6 +53,8 @@ public final class FederationServer: Service {
     private let peers = PeerSlots()
     /// Counts of refused peers by reason, for metrics.
     public let refusals = Counter()
+    /// The encrypted off-site copies this node keeps for its children.
+    public let offsite: OffsiteCopies
 
     /// Binds the node's URL host and port (or `port` when given, e.g. 0 in tests).
     /// - Parameter tls: the TLS context to start with (`use` swaps in a new one).
@@ -60,7 +62,10 @@ public final class FederationServer: Service {
                 port: Int? = nil, isStopping: @escaping @Sendable () -> Bool) throws {
         self.log = log
         self.limits = limits
-        router = ReplicationEndpoints.router(server: ReplicationServer(replica: replica, isStopping: isStopping))
+        let policy = context.topology.policy
+        offsite = OffsiteCopies(dataDirectory: context.dataDirectory, keep: policy.offsiteBackupsKept,
+                                maxBytes: Int64(max(1, policy.offsiteBackupMaxMiB)) << 20)
+        router = ReplicationEndpoints.router(server: ReplicationServer(replica: replica, isStopping: isStopping), offsite: offsite)
         ingest = IngestEndpoint(writer: LocalWriter(replica: replica), log: log)
         authorizer = PeerAuthorizer(topology: context.topology, local: context.node)
         tls = Mutex(initial)

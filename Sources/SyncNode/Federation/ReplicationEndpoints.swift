@@ -13,8 +13,9 @@ public struct PeerContext: Sendable {
 /// into a call on the engine's `ReplicationServer` and its refusals into
 /// status codes (400 malformed, 403 not allowed, 422 refused).
 enum ReplicationEndpoints {
-    static func router(server: ReplicationServer) -> Router<PeerContext> {
+    static func router(server: ReplicationServer, offsite: OffsiteCopies) -> Router<PeerContext> {
         var router = Router<PeerContext>()
+        OffsiteEndpoints.register(on: &router, copies: offsite, topology: server.replica.topology, node: server.replica.nodeID)
         router.add("POST", Endpoint.health) { request, caller in
             try answer { .json(try server.health(from: caller.peer.id, body: request.body, certificateNotAfter: caller.certificateNotAfter).encoded()) }
         }

@@ -36,11 +36,8 @@ final class CredentialWatcher: Service {
     private let context: NodeContext
     private let replica: Replica
     private let log: Log
-    private let interval: Double
+    private let worker: PeriodicWorker
     let generation = CredentialGeneration()
-    private let stopped = Mutex(false)
-    private let wake = DispatchSemaphore(value: 0)
-    private let done = DispatchSemaphore(value: 0)
     private let loaded = Mutex<(files: String, crl: Int64)?>(nil)
     private let server = Mutex<FederationServer?>(nil)
 
@@ -48,11 +45,11 @@ final class CredentialWatcher: Service {
         self.context = context
         self.replica = replica
         self.log = log
-        self.interval = interval
+        worker = PeriodicWorker(name: "syncnode-credentials", interval: interval)
     }
 
     /// The revocation list file the parent link's client checks the parent against.
-    var revocationListFile: String { (context.dataDirectory as NSString).appendingPathComponent("revocations.pem") }
+    var revocationListFile: String { context.revocationListFile }
 
     /// The credentials as they are now, for the server's first context.
     func initialContext() throws -> TLSContext {
@@ -65,27 +62,12 @@ final class CredentialWatcher: Service {
     /// The server whose context it swaps.
     func attach(_ server: FederationServer) { self.server.withLock { $0 = server } }
 
-    func start() {
-        let thread = Thread { [self] in
-            while !stopped.withLock({ $0 }) {
-                _ = wake.wait(timeout: .now() + interval)
-                if stopped.withLock({ $0 }) { break }
-                check()
-            }
-            done.signal()
-        }
-        thread.name = "syncnode-credentials"
-        thread.start()
-    }
+    func start() { worker.start { [self] in check() } }
 
-    func stop() {
-        stopped.withLock { $0 = true }
-        wake.signal()
-        done.wait()
-    }
+    func stop() { worker.stop() }
 
     /// Checks now (SIGHUP).
-    func poke() { wake.signal() }
+    func poke() { worker.poke() }
 
     private func filesState() -> String {
         [context.certificateFile, context.keyFile, context.caFile].map { file in

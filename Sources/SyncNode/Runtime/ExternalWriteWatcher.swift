@@ -8,36 +8,21 @@ import SyncEngine
 final class ExternalWriteWatcher: Service {
     let name = "write watcher"
     private let replica: Replica
-    private let interval: Double
-    private let stopped = Mutex(false)
-    private let done = DispatchSemaphore(value: 0)
+    private let worker: PeriodicWorker
 
     init(replica: Replica, interval: Double = 0.05) {
         self.replica = replica
-        self.interval = interval
+        worker = PeriodicWorker(name: "syncnode-watcher", interval: interval)
     }
 
     func start() throws {
         let store = replica.store, signal = replica.signal
-        let first = try store.externalCommits()
-        let thread = Thread { [self] in
-            var last = first
-            while !stopped.withLock({ $0 }) {
-                Thread.sleep(forTimeInterval: interval)
-                guard let version = try? store.externalCommits() else { continue }
-                if version != last {
-                    last = version
-                    signal.bump()
-                }
-            }
-            done.signal()
+        let last = Mutex(try store.externalCommits())
+        worker.start {
+            guard let version = try? store.externalCommits() else { return }
+            if last.withLock({ seen in defer { seen = version }; return seen != version }) { signal.bump() }
         }
-        thread.name = "syncnode-watcher"
-        thread.start()
     }
 
-    func stop() {
-        stopped.withLock { $0 = true }
-        done.wait()
-    }
+    func stop() { worker.stop() }
 }

@@ -23,7 +23,9 @@ public final class Node: Sendable {
     /// - Parameters:
     ///   - healthInterval: seconds between health exchanges with the parent.
     ///   - adminPort: loopback port of the operators' listener; nil for none.
-    public init(context: NodeContext, log: Log, healthInterval: Double = 5, adminPort: Int? = nil, limits: ServerLimits = ServerLimits()) throws {
+    ///   - backups: the backups to make while serving; nil for none.
+    public init(context: NodeContext, log: Log, healthInterval: Double = 5, adminPort: Int? = nil, limits: ServerLimits = ServerLimits(),
+                backups: BackupSchedule? = nil) throws {
         self.context = context
         self.log = log
         try context.checkCertificates()
@@ -48,13 +50,14 @@ public final class Node: Sendable {
         self.federation = federation
         admin = try adminPort.map { try AdminServer(context: context, replica: replica, refusals: federation.refusals, log: log, port: $0) }
         var services: [any Service] = [ExternalWriteWatcher(replica: replica), credentials]
+        if let backups { services.append(try BackupScheduler(context: context, replica: replica, schedule: backups, log: log)) }
         if let admin { services.append(admin) }
         services.append(federation)
         services.append(StoppingMark(flag: stopping, signal: replica.signal))
-        if context.parent != nil {
-            let generation = credentials.generation, crlFile = credentials.revocationListFile
+        if let parent = context.parent {
+            let generation = credentials.generation
             services.append(try ParentLink(replica: replica,
-                                           makeChannel: { HTTPSParentChannel(context: context, revocationListFile: crlFile, generation: generation) },
+                                           makeChannel: { HTTPSParentChannel(context: context, parent: parent, generation: generation) },
                                            healthMessage: { try NodeStatus.healthMessage(context: context, replica: replica) },
                                            events: { Node.record($0, log: log) }, interval: healthInterval))
         }
@@ -87,6 +90,9 @@ public final class Node: Sendable {
         case .resyncStarted(let parent): log.warning("resync_started", ["parent": parent])
         case .resyncFinished(let parent): log.info("resync_finished", ["parent": parent])
         case .resyncSent(let parent): log.info("resync_sent", ["parent": parent])
+        case .regressed(let parent, let received):
+            log.warning("resync_needed", ["parent": parent, "parent_received": received,
+                                          "reason": "this node or its parent was restored from a backup; a full resync follows"])
         }
     }
 }

@@ -33,6 +33,8 @@ public struct NodeContext: Sendable {
     public var caFile: String { (certificateDirectory as NSString).appendingPathComponent("ca.pem") }
     public var certificateFile: String { (certificateDirectory as NSString).appendingPathComponent("\(node.id).pem") }
     public var keyFile: String { (certificateDirectory as NSString).appendingPathComponent("\(node.id).key") }
+    /// The federation's revocation list as last received, in PEM (written by the running node).
+    public var revocationListFile: String { (dataDirectory as NSString).appendingPathComponent("revocations.pem") }
 
     /// The parent entry, nil for the root.
     public var parent: NodeEntry? { topology.parent(of: node.id) }

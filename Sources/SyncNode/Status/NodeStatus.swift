@@ -92,6 +92,8 @@ public struct NodeStatus: Encodable, Sendable {
     public var conflicts: Int
     /// Of those, the ones addressed to this node as the authority: its to answer.
     public var conflictsForThisNode: Int
+    /// Backups made here, off-site copies sent up and kept for children.
+    public var backups: BackupStatus
     /// What needs an operator's attention; empty when all is well.
     public var attention: [String]
 
@@ -105,6 +107,7 @@ public struct NodeStatus: Encodable, Sendable {
             (health: try r.peerHealth(), cursors: try r.cursors(), outboxes: try r.outboxStates(), stats: try r.datasetStats(),
              catalog: try r.catalogEntries(), conflicts: try r.conflictCounts(authority: context.node.id),
              schema: try r.schemaVersion(), alarms: try r.alarms(), crl: try r.revocationList()?.number ?? 0,
+             meta: try Dictionary(uniqueKeysWithValues: ["backup.lastAt", "offsite.lastAt"].map { ($0, try r.nodeMeta($0)) }),
              inUse: try r.nodeMeta("certificate.serial").map { InUse(serial: $0, notAfter: try r.nodeMeta("certificate.notAfter"),
                                                                    fingerprint: try r.nodeMeta("certificate.fingerprint")) },
              oldest: try Dictionary(uniqueKeysWithValues: context.topology.neighbours(of: context.node.id).map { ($0.id, try r.oldestWaiting(peer: $0.id)) }))
@@ -160,6 +163,8 @@ public struct NodeStatus: Encodable, Sendable {
         if facts.conflicts.addressed > 0 {
             attention.append("\(facts.conflicts.addressed) conflict(s) addressed to this node as the authority (syncnode conflicts)")
         }
+        let backups = BackupStatus.collect(context: context, meta: { facts.meta[$0] ?? nil }, now: now)
+        attention += backups.attention
         for alarm in facts.alarms {
             attention.append("\(alarm.message) (\(alarm.count)×, last \(Timestamp.ago(Timestamp.date(millis: alarm.lastAt), now: now)))")
         }
@@ -169,7 +174,7 @@ public struct NodeStatus: Encodable, Sendable {
                           generatedAt: Timestamp.iso(now), schemaVersion: facts.schema, certificate: certificate,
                           certificateInUse: facts.inUse, revocationList: facts.crl,
                           peers: peers, datasets: datasets, conflicts: facts.conflicts.held, conflictsForThisNode: facts.conflicts.addressed,
-                          attention: attention)
+                          backups: backups.status, attention: attention)
     }
 
     /// This node's health message for its parent: its status and its subtree's reports.
@@ -189,6 +194,7 @@ public struct NodeStatus: Encodable, Sendable {
         }
         if let inUse = certificateInUse { text += "  presenting   serial \(inUse.serial)\(inUse.notAfter.map { ", expires \($0.prefix(10))" } ?? "")\n" }
         text += "  revocations  \(revocationList == 0 ? "no list yet" : "list number \(revocationList)")\n"
+        text += backups.rendered(now: now)
         text += "\n"
         if !peers.isEmpty {
             var table = Table(["NEIGHBOUR", "ROLE", "NAME", "STATE", "LAST HEARD", "LAG", "CURSORS", "LAST ERROR"])

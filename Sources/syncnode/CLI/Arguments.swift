@@ -59,6 +59,19 @@ struct Arguments: Sendable {
         }
     }
 
+    /// Takes the settings of a configuration file for the flags the command has
+    /// and the command line did not give.
+    mutating func fill(from settings: [String: String], flags: [Flag]) {
+        for flag in flags {
+            guard let value = settings[flag.name], values[flag.name] == nil, !switches.contains(flag.name) else { continue }
+            if flag.value == nil {
+                if value == "true" { switches.insert(flag.name) }
+            } else {
+                values[flag.name] = [value]
+            }
+        }
+    }
+
     func value(_ name: String) -> String? { values[name]?.last }
     func all(_ name: String) -> [String] { values[name] ?? [] }
     func has(_ name: String) -> Bool { switches.contains(name) }

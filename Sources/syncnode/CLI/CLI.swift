@@ -14,7 +14,8 @@ enum CLI {
         CommandSpec(ExportCommand.self), CommandSpec(RecordsCommand.self),
         CommandSpec(ConflictsCommand.self), CommandSpec(CatalogPublishCommand.self), CommandSpec(CatalogWithdrawCommand.self),
         CommandSpec(CatalogHandoverCommand.self), CommandSpec(CatalogListCommand.self), CommandSpec(CatalogShowCommand.self),
-        CommandSpec(CatalogDCATCommand.self), CommandSpec(DemoCommand.self),
+        CommandSpec(CatalogDCATCommand.self), CommandSpec(BackupCommand.self), CommandSpec(BackupKeyCommand.self),
+        CommandSpec(BackupListCommand.self), CommandSpec(RestoreCommand.self), CommandSpec(DemoCommand.self),
     ]
 
     static var overview: String {
@@ -65,7 +66,11 @@ enum CLI {
             return 0
         }
         do {
-            let arguments = try Arguments(rest, flags: command.flags, command: "syncnode \(command.name)")
+            var arguments = try Arguments(rest, flags: command.flags, command: "syncnode \(command.name)")
+            if command.flags.contains(where: { $0.name == "config" }),
+               let file = arguments.value("config") ?? ProcessInfo.processInfo.environment["SYNCNODE_CONFIG"] {
+                arguments.fill(from: try NodeConfiguration.load(file).flags, flags: command.flags)
+            }
             return try command.run(arguments)
         } catch {
             FileHandle.standardError.write(Data("syncnode \(command.name): \(error)\(hint(for: error))\n".utf8))

@@ -50,6 +50,7 @@ struct CommandSpec: Sendable {
 /// The flags every command that works on one node takes, with the same defaults.
 enum NodeFlags {
     static let all: [Flag] = [
+        Flag("config", value: "FILE", help: "the node's configuration file; flags given here win over it (default: $SYNCNODE_CONFIG)"),
         Flag("topology", value: "FILE", help: "the federation's topology file (default: $SYNCNODE_TOPOLOGY)"),
         Flag("node", value: "ID", help: "this node's id in the topology (default: $SYNCNODE_NODE)"),
         Flag("data", value: "DIR", help: "the node's data directory, holding node.db (default: data/ID)"),

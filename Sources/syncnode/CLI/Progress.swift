@@ -13,11 +13,13 @@ final class Progress {
         self.label = label
     }
 
-    func update(bytes: Int, rows: Int) {
+    /// Shows `bytes` of the total done (and `rows`, when counted), at most twice a second.
+    func update(bytes: Int, rows: Int? = nil) {
         guard enabled, Date().timeIntervalSince(last) > 0.5 else { return }
         last = Date()
         let percent = total > 0 ? " (\(min(100, bytes * 100 / total))%)" : ""
-        let text = String(format: "\r  %@: %d rows, %.1f of %.1f MB%@   ", label, rows, Double(bytes) / 1e6, Double(total) / 1e6, percent)
+        let counted = rows.map { "\($0) rows, " } ?? ""
+        let text = String(format: "\r  %@: %@%.1f of %.1f MB%@   ", label, counted, Double(bytes) / 1e6, Double(total) / 1e6, percent)
         FileHandle.standardError.write(Data(text.utf8))
     }
 

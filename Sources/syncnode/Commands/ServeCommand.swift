@@ -14,6 +14,9 @@ enum ServeCommand: Command {
         parent and exchanges health messages, retrying with backoff while it is down.
         The operators' listener (dashboard at /, Prometheus metrics at /metrics, JSON
         at /api/status, /api/tree, /api/conflicts) is plain HTTP on 127.0.0.1 only.
+        With --backup-every (or backup.intervalHours in the configuration file) it
+        makes encrypted backups by itself, keeps the newest N, and with
+        --backup-to-parent sends each to the parent as an off-site copy.
         Stops gracefully on SIGINT or SIGTERM. A renewed certificate and key in the
         certificate directory, and a new revocation list from the federation, are
         picked up within seconds without a restart (at once on SIGHUP). Logs go to
@@ -25,6 +28,11 @@ enum ServeCommand: Command {
         Flag("admin-port", value: "PORT", help: "loopback port for the dashboard and /metrics (default: the node's adminPort in the topology; 0 for none)"),
         Flag("handshake-timeout", value: "SECONDS", help: "longest a TLS handshake may take (default: 10)"),
         Flag("request-timeout", value: "SECONDS", help: "longest one request may take to arrive, and one answer to leave (default: 120 and 60)"),
+        Flag("backup-every", value: "HOURS", help: "make an encrypted backup this often while serving (needs --backup-key)"),
+        Flag("backup-key", value: "FILE", help: "the backup key file (syncnode backup key)"),
+        Flag("backup-dir", value: "DIR", help: "where scheduled backups go (default: DATA/backups)"),
+        Flag("backup-keep", value: "N", help: "scheduled backups kept in that directory (default: 7)"),
+        Flag("backup-to-parent", help: "also send each scheduled backup to the parent as an off-site copy"),
     ]
 
     static func run(_ arguments: Arguments) throws -> Int32 {
@@ -46,7 +54,8 @@ enum ServeCommand: Command {
             limits.requestTimeout = seconds
             limits.writeTimeout = seconds
         }
-        let node = try Node(context: context, log: log, healthInterval: max(0.1, interval), adminPort: adminPort > 0 ? adminPort : nil, limits: limits)
+        let node = try Node(context: context, log: log, healthInterval: max(0.1, interval), adminPort: adminPort > 0 ? adminPort : nil, limits: limits,
+                            backups: try schedule(arguments, context: context))
         let signals = SignalWaiter(onHangup: {
             log.info("reload_requested", ["signal": "SIGHUP"])
             node.reloadCredentials()
@@ -56,5 +65,21 @@ enum ServeCommand: Command {
         log.info("shutdown_requested", ["signal": signal.rawValue])
         node.stop()
         return 0
+    }
+
+    static func schedule(_ arguments: Arguments, context: NodeContext) throws -> BackupSchedule? {
+        guard let text = arguments.value("backup-every") else {
+            if arguments.value("backup-key") != nil || arguments.has("backup-to-parent") {
+                throw SyncNodeError("run 'syncnode serve'", "backups are set up but not scheduled", hint: "add --backup-every HOURS (or backup.intervalHours in the configuration)")
+            }
+            return nil
+        }
+        guard let hours = Double(text), hours > 0 else { throw SyncNodeError("run 'syncnode serve'", "--backup-every must be hours, not '\(text)'") }
+        guard let key = arguments.value("backup-key") else {
+            throw SyncNodeError("run 'syncnode serve'", "scheduled backups need a key", hint: "pass --backup-key FILE (make one with syncnode backup key --out FILE)")
+        }
+        return BackupSchedule(keyFile: key, directory: arguments.value("backup-dir") ?? (context.dataDirectory as NSString).appendingPathComponent("backups"),
+                              interval: hours * 3600, keep: try arguments.int("backup-keep", default: 7, command: "syncnode serve"),
+                              toParent: arguments.has("backup-to-parent"))
     }
 }
