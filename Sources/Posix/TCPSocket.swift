@@ -38,6 +38,12 @@ public final class TCPSocket: @unchecked Sendable {   // used by one thread at a
         _ = Glibc.shutdown(fd, Int32(SHUT_RDWR))
     }
 
+    /// Makes `close` reset the connection (the peer sees ECONNRESET) instead of ending it cleanly.
+    public func resetOnClose() {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+    }
+
     /// Closes the socket (idempotent).
     public func close() {
         if !closed { closed = true; Glibc.close(fd) }

@@ -18,6 +18,7 @@ public final class ParentLink: Sendable {
     private let events: @Sendable (LinkEvent) -> Void
     private let interval: Double
     private let batchSize: Int
+    private let retryCap: Double
     private let stopped = Mutex(false)
     private let wake = WakeUp()
     private let done = DispatchGroup()
@@ -33,10 +34,11 @@ public final class ParentLink: Sendable {
     ///   - events: told what happens on the link (for the log).
     ///   - interval: seconds between health exchanges while the parent answers.
     ///   - batchSize: most changes in one push or pull.
+    ///   - retryCap: longest wait between retries while the parent is unreachable.
     public init(replica: Replica, makeChannel: @escaping @Sendable () -> any ParentChannel,
                 healthMessage: @escaping @Sendable () throws -> HealthMessage,
                 events: @escaping @Sendable (LinkEvent) -> Void = { _ in },
-                interval: Double = 5, batchSize: Int = 2000) throws {
+                interval: Double = 5, batchSize: Int = 2000, retryCap: Double = 30) throws {
         guard let parent = replica.topology.parent(of: replica.nodeID) else {
             throw ReplicationError("\(replica.nodeID) is the root: it has no parent to link to")
         }
@@ -47,21 +49,40 @@ public final class ParentLink: Sendable {
         self.events = events
         self.interval = interval
         self.batchSize = batchSize
+        self.retryCap = max(0.5, retryCap)
     }
 
     /// Starts the three loops.
     public func start() {
         spawn("health") { [self] channel in
-            let answer = try channel.health(try healthMessage())
-            guard answer.node == parent.id else {
-                throw ReplicationError("the parent answered as '\(answer.node)', not \(parent.id)")
-            }
-            let now = replica.wallClock.now()
-            try replica.store.write { try $0.recordHeard(peer: parent.id, at: now, certificateNotAfter: channel.peerCertificateNotAfter) }
+            try healthOnce(channel)
             return interval
         }
         spawn("push") { [self] channel in try pushOnce(channel).delay }
         spawn("pull") { [self] channel in try pullOnce(channel, wait: 20).delay }
+    }
+
+    /// One health exchange: this node's status up, the parent's clock back (this node's clock
+    /// follows it; see `FederationClock`).
+    func healthOnce(_ channel: any ParentChannel) throws {
+        let message = try healthMessage()
+        let sent = replica.wallClock.millis()
+        let answer = try channel.health(message)
+        let received = replica.wallClock.millis()
+        guard answer.node == parent.id else {
+            throw ReplicationError("the parent answered as '\(answer.node)', not \(parent.id)")
+        }
+        let corrected = replica.wallClock.adjust(sent: sent, received: received, parentMillis: answer.time)
+        let skew = FederationClock.bounded(answer.time) - (sent + received) / 2
+        let now = replica.wallClock.now()
+        try replica.store.write { tx in
+            try tx.recordHeard(peer: parent.id, at: now, certificateNotAfter: channel.peerCertificateNotAfter)
+            if let corrected {
+                try tx.setNodeMeta(FederationClock.correctionKey, String(corrected))
+                try tx.setNodeMeta(FederationClock.skewKeyPrefix + parent.id, String(skew))
+            }
+        }
+        if let corrected { events(.clockCorrected(parent: parent.id, offsetMillis: skew, correctionMillis: corrected)) }
     }
 
     /// One exchange without threads or waiting (engine tests drive a
@@ -196,6 +217,7 @@ public final class ParentLink: Sendable {
     private func run(_ name: String, _ body: (any ParentChannel) throws -> Double) {
         let channel = makeChannel()
         var backoff = Backoff()
+        backoff.cap = retryCap
         var healthy = true
         while !isStopped {
             let delay: Double
@@ -228,6 +250,8 @@ public enum LinkEvent: Sendable {
     case resyncStarted(parent: String)
     case resyncFinished(parent: String)
     case resyncSent(parent: String)
+    /// This node's clock was off the parent's by `offsetMillis`; stamps now carry the correction.
+    case clockCorrected(parent: String, offsetMillis: Int64, correctionMillis: Int64)
     /// The parent's idea of this node's log did not match this node's: one of them was restored; a full resync follows.
     case regressed(parent: String, received: Int64)
 }

@@ -16,7 +16,8 @@ public final class Replica: Sendable {
     /// This node.
     public let node: NodeEntry
     public let store: any ReplicaStore
-    public let wallClock: any WallClock
+    /// The wall clock changes are stamped with, corrected against the parent's.
+    public let wallClock: FederationClock
     /// Bumped after every commit that adds changes; long-polls and the push loop wait on it.
     public let signal: ChangeSignal
     /// Counters for the node's metrics.
@@ -40,7 +41,8 @@ public final class Replica: Sendable {
         self.topology = topology
         self.node = node
         self.store = store
-        self.wallClock = wallClock
+        let correction = try store.read { try $0.nodeMeta(FederationClock.correctionKey) }.flatMap { Int64($0) } ?? 0
+        self.wallClock = FederationClock(base: wallClock, correctionMillis: correction)
         self.signal = signal
         self.revocationVerifier = revocationVerifier
         routing = Routing(topology: topology)

@@ -132,8 +132,10 @@ public struct ReplicationServer: Sendable {
         let below = Set([peer] + topology.descendants(of: peer).map(\.id))
         let reports = (message.reports ?? []).filter { below.contains($0.id) }
         let now = replica.wallClock.now()
+        let skew = FederationClock.bounded(message.time) - replica.wallClock.millis()
         try replica.store.write { tx in
             try tx.recordHeard(peer: peer, at: now, certificateNotAfter: certificateNotAfter)
+            try tx.setNodeMeta(FederationClock.skewKeyPrefix + peer, String(skew))
             if !reports.isEmpty { try tx.storeReports(reports, via: peer, at: now) }
         }
         return HealthMessage(node: replica.nodeID, time: replica.wallClock.millis(), version: SyncNodeVersion.current)

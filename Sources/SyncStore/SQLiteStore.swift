@@ -52,6 +52,30 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
         }
         try migrate(migration)
         try claim(nodeID: nodeID, federation: federation)
+        try applySizeLimit()
+    }
+
+    /// Node metadata: the most MiB the database may grow to (absent: no limit but the disk's).
+    public static let sizeLimitKey = "store.maxMiB"
+
+    /// Caps the database at `mebibytes` (nil: no cap) for every process that opens it from now on,
+    /// and for this one at once. Past it, writes fail as on a full disk; reads go on.
+    public func setSizeLimit(mebibytes: Int?) throws {
+        try write { try $0.setNodeMeta(SQLiteStore.sizeLimitKey, mebibytes.map(String.init) ?? "") }
+        try applySizeLimit()
+    }
+
+    private func applySizeLimit() throws {
+        guard !readOnly, path != ":memory:" else { return }
+        let limit = try read { try $0.nodeMeta(SQLiteStore.sizeLimitKey) }.flatMap { Int64($0) }
+        writeLock.lock()
+        defer { writeLock.unlock() }
+        try wrap {
+            let pageSize = try writer.first("PRAGMA page_size") { $0.int64(0) } ?? 4096
+            // SQLite's own ceiling when there is no limit.
+            let pages = limit.map { max(1, $0 << 20 / pageSize) } ?? 4_294_967_294
+            _ = try writer.first("PRAGMA max_page_count = \(pages)") { $0.int64(0) }
+        }
     }
 
     /// Opens an existing store for reading only, beside the node that owns it

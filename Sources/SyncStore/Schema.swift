@@ -216,5 +216,10 @@ enum Schema {
             -- complete (what came after is in its outbox).
             ALTER TABLE outbox_state ADD COLUMN resync_from INTEGER;
             """),
+        Migration(version: 9, name: "tombstones by age", sql: """
+            -- Deleted records, for purging their tombstones once every neighbour has them and the
+            -- retention period has passed.
+            CREATE INDEX record_tombstones ON record_state(seq) WHERE deleted = 1;
+            """),
     ]
 }

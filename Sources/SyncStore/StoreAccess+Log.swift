@@ -123,6 +123,27 @@ extension StoreAccess {
         return removed
     }
 
+    func purgeTombstones(loggedBefore cutoff: Int64, limit: Int) throws -> Int {
+        // Every neighbour must have them: none is owed a resync, and no outbox still holds them.
+        guard try db.first("SELECT COUNT(*) FROM outbox_state WHERE resync = 1", map: { $0.int(0) }) == 0 else { return 0 }
+        let pending = try db.first("SELECT MIN(seq) FROM outbox", map: { $0.optionalInt64(0) }) ?? nil
+        var purged: [(dataset: String, key: String, seqs: [Int64])] = []
+        try db.forEach("""
+
+            SELECT r.dataset, r.key, r.seq, r.more FROM record_state r JOIN log l ON l.seq = r.seq
+            WHERE r.deleted = 1 AND l.logged_at < ? ORDER BY r.seq LIMIT ?
+            """, cutoff, limit) { row in
+            let seqs = StoreAccess.contributions(row.int64(2), row.optionalText(3))
+            if seqs.allSatisfy({ seq in pending.map { seq < $0 } ?? true }) { purged.append((row.text(0), row.text(1), seqs)) }
+        }
+        for tombstone in purged {
+            try db.run("DELETE FROM record_state WHERE dataset = ? AND key = ?", tombstone.dataset, tombstone.key)
+            try retire(tombstone.seqs)
+        }
+        if !purged.isEmpty { try trimLog() }
+        return purged.count
+    }
+
     /// Deletes retired entries that no outbox holds (never the highest entry,
     /// so sequence numbers are not reused), a bounded number at a time.
     func trimLog() throws {

@@ -41,8 +41,8 @@ public final class Fleet: @unchecked Sendable {   // used from the thread that d
     public func logPath(_ id: String) -> String { "\(directory)/logs/\(id).log" }
 
     /// `--topology --node --data --certs` for node `id` (another topology file or certificate directory when given).
-    public func nodeArguments(_ id: String, topology: String? = nil, certs other: String? = nil) -> [String] {
-        ["--topology", topology ?? topologyPath, "--node", id, "--data", data(id), "--certs", other ?? certs(id)]
+    public func nodeArguments(_ id: String, topology: String? = nil, certs other: String? = nil, data directory: String? = nil) -> [String] {
+        ["--topology", topology ?? topologyPath, "--node", id, "--data", directory ?? data(id), "--certs", other ?? certs(id)]
     }
 
     /// An executable built next to this one (the benchmark and the tests run the `syncnode` built with them).
@@ -79,11 +79,11 @@ public final class Fleet: @unchecked Sendable {   // used from the thread that d
 
     /// Starts `syncnode serve` for `id`, its output appended to its log file
     /// (with another topology file or certificate directory when given).
-    public func start(_ id: String, topology: String? = nil, certs: String? = nil, extra: [String] = [],
+    public func start(_ id: String, topology: String? = nil, certs: String? = nil, data: String? = nil, extra: [String] = [],
                       environment: [String: String] = [:]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve"] + nodeArguments(id, topology: topology, certs: certs) + ["--health-interval", String(healthInterval)] + extra
+        process.arguments = ["serve"] + nodeArguments(id, topology: topology, certs: certs, data: data) + ["--health-interval", String(healthInterval)] + extra
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let logPath = logPath(id)
         if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }

@@ -57,6 +57,14 @@ public struct FleetTopology: Sendable {
 
     public func url(_ id: String) -> String { "https://127.0.0.1:\(ports[id] ?? 1)" }
 
+    /// This topology as node `viewer` would see it through a proxy: `target`'s URL on `port`
+    /// (the proxy forwards to `target`'s real port).
+    public func routing(_ target: String, through port: Int) -> FleetTopology {
+        var copy = self
+        copy.ports[target] = port
+        return copy
+    }
+
     /// Gives node `id` a new federation port (a node moved; its certificate names 127.0.0.1, so it stays valid).
     public mutating func move(_ id: String) throws { ports[id] = try FreePorts.next() }
 

@@ -25,17 +25,7 @@ final class BackupTests: XCTestCase {
     func enterprises(_ range: Range<Int>) -> [String] { range.map { #"{"uscc": "E\#($0)", "region": "440310", "name": "企业\#($0)"}"# } }
     func housing(_ range: Range<Int>) -> [String] { range.map { #"{"id": "H\#($0)", "region": "440310", "address": "坪山大道\#($0)号"}"# } }
 
-    /// Every record of `dataset` at `id` with its values and stamps, as canonical text.
-    func snapshot(_ f: Federation, _ id: String, _ dataset: String) throws -> [String: String] {
-        let result = try f.run(["records"] + f.fleet.nodeArguments(id) + ["--dataset", dataset, "--json"]).check()
-        let list = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
-        var byKey: [String: String] = [:]
-        for entry in list {
-            let data = try JSONSerialization.data(withJSONObject: entry, options: [.sortedKeys])
-            byKey[entry["key"] as! String] = String(decoding: data, as: UTF8.self)
-        }
-        return byKey
-    }
+    func snapshot(_ f: Federation, _ id: String, _ dataset: String) throws -> [String: String] { try f.snapshot(id, dataset) }
 
     func cursors(_ f: Federation, _ id: String, _ peer: String) throws -> [String: Int] {
         (try f.peerStatus(id, peer)?["cursors"] as? [String: Int]) ?? [:]

@@ -117,6 +117,19 @@ final class Federation {
         return byKey
     }
 
+    /// Every record of `dataset` at `id` with its values and stamps, as canonical text (to compare copies byte for byte).
+    func snapshot(_ id: String, _ dataset: String) throws -> [String: String] {
+        let result = try run(["records"] + fleet.nodeArguments(id) + ["--dataset", dataset, "--json"]).check()
+        guard let list = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]] else {
+            throw NSError(domain: "records", code: 1, userInfo: [NSLocalizedDescriptionKey: result.stderr])
+        }
+        var byKey: [String: String] = [:]
+        for entry in list {
+            byKey[entry["key"] as! String] = String(decoding: try JSONSerialization.data(withJSONObject: entry, options: [.sortedKeys]), as: UTF8.self)
+        }
+        return byKey
+    }
+
     /// Runs `syncnode write` at `id` with ITEM=VALUE pairs (or other flags).
     @discardableResult
     func write(_ id: String, _ dataset: String, _ pairs: [String]) throws -> RunResult {

@@ -213,6 +213,9 @@ public protocol ReplicaWriting: ReplicaReading {
     @discardableResult
     func openLogGap(past seq: Int64, at now: Int64) throws -> ClosedRange<Int64>
     func setResyncOwed(peer: String, _ owed: Bool) throws
+    /// Forgets up to `limit` deleted records whose deletion was logged before `cutoff` (ms) and that
+    /// every neighbour has (no outbox holds them and no neighbour is owed a resync); returns how many.
+    func purgeTombstones(loggedBefore cutoff: Int64, limit: Int) throws -> Int
     /// Forgets `peer`'s outbox entries up to `seq` and log entries nothing needs any more; returns how many outbox entries went.
     @discardableResult
     func acknowledge(peer: String, upTo seq: Int64) throws -> Int

@@ -30,6 +30,14 @@ public enum Timestamp {
         date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon).timeZone(separator: .omitted))
     }
 
+    /// "12 s", "3.5 min", "2.0 h", "5.0 d".
+    public static func span(_ seconds: Double) -> String {
+        if seconds < 60 { return String(format: "%.0f s", seconds) }
+        if seconds < 3600 { return String(format: "%.1f min", seconds / 60) }
+        if seconds < 86_400 { return String(format: "%.1f h", seconds / 3600) }
+        return String(format: "%.1f d", seconds / 86_400)
+    }
+
     /// "12s ago", "3m ago", "2h ago", "5d ago".
     public static func ago(_ date: Date, now: Date = Date()) -> String {
         let seconds = max(0, Int(min(now.timeIntervalSince(date), 1e12)))

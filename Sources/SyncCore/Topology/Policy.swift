@@ -36,13 +36,15 @@ public struct Policy: Codable, Sendable, Equatable {
     /// Days a deletion's tombstone is kept after every neighbour that must
     /// receive it has acknowledged it, 30 by default. A neighbour away longer
     /// than this gets a full resync when it returns.
-    public var tombstoneRetentionDays: Int
+    public var tombstoneRetentionDays: Double
+    /// Free disk space under which status asks for attention, in MiB (256 by default).
+    public var minFreeDiskMiB: Int
 
     public init(shareRequestDays: Int = 5, correctionAcknowledgeDays: Int = 1, correctionResolveDays: Int = 3,
                 correctionExtensionDays: Int = 10, holidays: [String] = [], workdays: [String] = [],
                 silentAfterSeconds: Int = 120, stalledAfterSeconds: Int = 120, maxOutboxEntries: Int = 5_000_000,
                 maxClockSkewSeconds: Int = 300, offsiteBackupsKept: Int = 3, offsiteBackupMaxMiB: Int = 20_480,
-                maxOffsiteBackupAgeHours: Int = 0, tombstoneRetentionDays: Int = 30) {
+                maxOffsiteBackupAgeHours: Int = 0, tombstoneRetentionDays: Double = 30, minFreeDiskMiB: Int = 256) {
         self.shareRequestDays = shareRequestDays
         self.correctionAcknowledgeDays = correctionAcknowledgeDays
         self.correctionResolveDays = correctionResolveDays
@@ -57,6 +59,7 @@ public struct Policy: Codable, Sendable, Equatable {
         self.offsiteBackupMaxMiB = offsiteBackupMaxMiB
         self.maxOffsiteBackupAgeHours = maxOffsiteBackupAgeHours
         self.tombstoneRetentionDays = tombstoneRetentionDays
+        self.minFreeDiskMiB = minFreeDiskMiB
     }
 
     public init(from decoder: any Decoder) throws {
@@ -75,6 +78,7 @@ public struct Policy: Codable, Sendable, Equatable {
         offsiteBackupsKept = try c.decodeIfPresent(Int.self, forKey: .offsiteBackupsKept) ?? d.offsiteBackupsKept
         offsiteBackupMaxMiB = try c.decodeIfPresent(Int.self, forKey: .offsiteBackupMaxMiB) ?? d.offsiteBackupMaxMiB
         maxOffsiteBackupAgeHours = try c.decodeIfPresent(Int.self, forKey: .maxOffsiteBackupAgeHours) ?? d.maxOffsiteBackupAgeHours
-        tombstoneRetentionDays = try c.decodeIfPresent(Int.self, forKey: .tombstoneRetentionDays) ?? d.tombstoneRetentionDays
+        tombstoneRetentionDays = try c.decodeIfPresent(Double.self, forKey: .tombstoneRetentionDays) ?? d.tombstoneRetentionDays
+        minFreeDiskMiB = try c.decodeIfPresent(Int.self, forKey: .minFreeDiskMiB) ?? d.minFreeDiskMiB
     }
 }

@@ -43,6 +43,15 @@ enum Metrics {
         family("syncnode_conflicts", "gauge", "Conflicts held at this node.", [(node, Double(status.conflicts))])
         family("syncnode_certificate_days_left", "gauge", "Days until this node's certificate expires.",
                status.certificate.map { [(node, Double($0.daysLeft))] } ?? [])
+        family("syncnode_clock_correction_seconds", "gauge", "Seconds added to this machine's clock to match the parent's.",
+               [(node, status.clock.correctionSeconds)])
+        family("syncnode_peer_clock_skew_seconds", "gauge", "A neighbour's clock minus this node's, from the last health exchange.",
+               status.peers.compactMap { peer in peer.clockSkewSeconds.map { (node + [("peer", peer.id)], $0) } })
+        family("syncnode_database_bytes", "gauge", "Size of the node's database (and its write-ahead log).", [(node, Double(status.storage.databaseBytes))])
+        family("syncnode_disk_free_bytes", "gauge", "Free space on the disk holding the data directory.",
+               status.storage.freeDiskBytes.map { [(node, Double($0))] } ?? [])
+        family("syncnode_attention", "gauge", "Things in status that need an operator's attention (0 when all is well).",
+               [(node, Double(status.attention.count))])
         family("syncnode_backup_age_seconds", "gauge", "Seconds since this node last made a backup.",
                status.backups.lastBackupHoursAgo.map { [(node, $0 * 3600)] } ?? [])
         family("syncnode_offsite_backup_age_seconds", "gauge", "Seconds since this node's newest off-site copy reached its parent.",

@@ -5,24 +5,28 @@ import SyncEngine
 /// The parent link's channel over mutual TLS (see `ParentClient`). One per thread.
 final class HTTPSParentChannel: ParentChannel {
     private let client: ParentClient
+    private let timeout: Double
 
-    /// - Parameter generation: moves when credentials change; the channel then reconnects and verifies afresh.
-    init(context: NodeContext, parent: NodeEntry, generation: CredentialGeneration) {
+    /// - Parameters:
+    ///   - generation: moves when credentials change; the channel then reconnects and verifies afresh.
+    ///   - timeout: longest a request may take (a health exchange at most 10 s; a long-poll its wait plus this).
+    init(context: NodeContext, parent: NodeEntry, generation: CredentialGeneration, timeout: Double = 60) {
         client = ParentClient(context: context, parent: parent, generation: generation)
+        self.timeout = timeout
     }
 
     var peerCertificateNotAfter: Date? { client.peerCertificateNotAfter }
 
     func health(_ message: HealthMessage) throws -> HealthMessage {
-        try decoded(Endpoint.health, try client.send("POST", Endpoint.health, message.encoded(), timeout: 10), HealthMessage.decode)
+        try decoded(Endpoint.health, try client.send("POST", Endpoint.health, message.encoded(), timeout: min(10, timeout)), HealthMessage.decode)
     }
 
     func push(_ body: [UInt8]) throws -> PushAnswer {
-        try decoded(Endpoint.push, try client.send("POST", Endpoint.push, body, timeout: 60), PushAnswer.decode)
+        try decoded(Endpoint.push, try client.send("POST", Endpoint.push, body, timeout: timeout), PushAnswer.decode)
     }
 
     func pull(_ request: PullRequest) throws -> Batch {
-        try decoded(Endpoint.pull, try client.send("GET", request.path, nil, timeout: request.wait + 20)) { try Batch.decode($0) }
+        try decoded(Endpoint.pull, try client.send("GET", request.path, nil, timeout: request.wait + timeout)) { try Batch.decode($0) }
     }
 
     private func decoded<T>(_ path: String, _ body: [UInt8], _ decode: ([UInt8]) throws -> T) throws -> T {

@@ -1,6 +1,7 @@
 import Foundation
 import HTTP1
 import SyncCore
+import SyncStore
 import SyncEngine
 
 /// What the federation server knows of the caller: the verified neighbour and its certificate's expiry.
@@ -32,9 +33,13 @@ enum ReplicationEndpoints {
         return router
     }
 
-    /// Maps the engine's refusals to HTTP statuses.
+    /// Maps the engine's refusals to HTTP statuses (and a full disk to 507: the sender keeps its
+    /// changes and tries again later).
     static func answer(_ body: () throws -> HTTPResponse) throws -> HTTPResponse {
-        do { return try body() } catch let error as ReplicationError {
+        do { return try body() } catch let error as StoreError where error.isDiskFull {
+            throw RequestError(507, "this node's disk (or its database's size limit) is full: it keeps serving what it holds "
+                                    + "but takes nothing new until its operator frees space; keep the changes and retry later")
+        } catch let error as ReplicationError {
             switch error.kind {
             case .invalid: throw RequestError(400, error.message)
             case .forbidden: throw RequestError(403, error.message)

@@ -20,17 +20,13 @@ public final class Node: Sendable {
     private let group: ServiceGroup
 
     /// Opens the node's store, checks its certificates and binds its listeners.
-    /// - Parameters:
-    ///   - healthInterval: seconds between health exchanges with the parent.
-    ///   - adminPort: loopback port of the operators' listener; nil for none.
-    ///   - backups: the backups to make while serving; nil for none.
-    public init(context: NodeContext, log: Log, healthInterval: Double = 5, adminPort: Int? = nil, limits: ServerLimits = ServerLimits(),
-                backups: BackupSchedule? = nil) throws {
+    public init(context: NodeContext, log: Log, options: NodeOptions = NodeOptions()) throws {
         self.context = context
         self.log = log
         try context.checkCertificates()
         let replica = try context.openReplica()
         self.replica = replica
+        if let limit = options.maxDatabaseMiB { try (replica.store as? SQLiteStore)?.setSizeLimit(mebibytes: limit > 0 ? limit : nil) }
         let limit = context.topology.policy.maxOutboxEntries
         replica.onOutboxOverflow { peer in
             log.warning("outbox_overflow", ["peer": peer, "limit": limit,
@@ -45,21 +41,22 @@ public final class Node: Sendable {
             throw SyncNodeError("set up TLS for \(context.node.id)", error.description,
                                 hint: "check the files in \(context.certificateDirectory) (syncnode cert issue writes them)", underlying: error)
         }
-        let federation = try FederationServer(context: context, replica: replica, tls: tls, log: log, limits: limits, isStopping: { stopping.isSet })
+        let federation = try FederationServer(context: context, replica: replica, tls: tls, log: log, limits: options.limits, isStopping: { stopping.isSet })
         credentials.attach(federation)
         self.federation = federation
-        admin = try adminPort.map { try AdminServer(context: context, replica: replica, refusals: federation.refusals, log: log, port: $0) }
-        var services: [any Service] = [ExternalWriteWatcher(replica: replica), credentials]
-        if let backups { services.append(try BackupScheduler(context: context, replica: replica, schedule: backups, log: log)) }
+        admin = try options.adminPort.map { try AdminServer(context: context, replica: replica, refusals: federation.refusals, log: log, port: $0) }
+        var services: [any Service] = [ExternalWriteWatcher(replica: replica), credentials, Maintenance(replica: replica, log: log)]
+        if let backups = options.backups { services.append(try BackupScheduler(context: context, replica: replica, schedule: backups, log: log)) }
         if let admin { services.append(admin) }
         services.append(federation)
         services.append(StoppingMark(flag: stopping, signal: replica.signal))
         if let parent = context.parent {
             let generation = credentials.generation
             services.append(try ParentLink(replica: replica,
-                                           makeChannel: { HTTPSParentChannel(context: context, parent: parent, generation: generation) },
+                                           makeChannel: { HTTPSParentChannel(context: context, parent: parent, generation: generation, timeout: options.parentTimeout) },
                                            healthMessage: { try NodeStatus.healthMessage(context: context, replica: replica) },
-                                           events: { Node.record($0, log: log) }, interval: healthInterval))
+                                           events: { Node.record($0, log: log) }, interval: options.healthInterval,
+                                           retryCap: options.retryMaxSeconds))
         }
         group = ServiceGroup(services)
     }
@@ -83,6 +80,9 @@ public final class Node: Sendable {
     static func record(_ event: LinkEvent, log: Log) {
         switch event {
         case .reachable(let parent, let loop): log.info("parent_reachable", ["parent": parent, "loop": loop])
+        case .unreachable(let parent, let loop, let error, let retryIn) where error.contains("disk is full"):
+            log.error("disk_full", ["parent": parent, "loop": loop, "error": error, "retry_in_s": String(format: "%.1f", retryIn),
+                                    "hint": "free space in the data directory; the node resumes by itself"])
         case .unreachable(let parent, let loop, let error, let retryIn):
             log.warning("parent_unreachable", ["parent": parent, "loop": loop, "error": error, "retry_in_s": String(format: "%.1f", retryIn)])
         case .pushed(let parent, let last, let received): log.debug("pushed", ["parent": parent, "last": last, "received": received])
@@ -90,6 +90,9 @@ public final class Node: Sendable {
         case .resyncStarted(let parent): log.warning("resync_started", ["parent": parent])
         case .resyncFinished(let parent): log.info("resync_finished", ["parent": parent])
         case .resyncSent(let parent): log.info("resync_sent", ["parent": parent])
+        case .clockCorrected(let parent, let offset, let correction):
+            log.warning("clock_corrected", ["parent": parent, "offset_ms": offset, "correction_ms": correction,
+                                            "hint": "this machine's clock is off the federation's; syncnode corrects its stamps, but fix the system clock (NTP)"])
         case .regressed(let parent, let received):
             log.warning("resync_needed", ["parent": parent, "parent_received": received,
                                           "reason": "this node or its parent was restored from a backup; a full resync follows"])
@@ -117,6 +120,26 @@ private final class StoppingMark: Service {
         flag.set()
         signal.bump()
     }
+}
+
+/// How a node runs, beside its topology entry: its listeners' limits, its link
+/// to the parent, its backups.
+public struct NodeOptions: Sendable {
+    /// Seconds between health exchanges with the parent.
+    public var healthInterval = 5.0
+    /// Loopback port of the operators' listener; nil for none.
+    public var adminPort: Int?
+    public var limits = ServerLimits()
+    /// The backups to make while serving; nil for none.
+    public var backups: BackupSchedule?
+    /// Caps the database's size in MiB (0 removes the cap; nil leaves it as it is).
+    public var maxDatabaseMiB: Int?
+    /// Longest a request to the parent may take before the link counts it failed (a long-poll: its wait plus this).
+    public var parentTimeout = 60.0
+    /// Longest wait between retries while the parent is unreachable.
+    public var retryMaxSeconds = 30.0
+
+    public init() {}
 }
 
 /// A flag set once, read from any thread.

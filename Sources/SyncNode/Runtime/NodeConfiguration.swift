@@ -15,6 +15,9 @@ import Foundation
 ///       "healthInterval": 5,
 ///       "handshakeTimeout": 10,
 ///       "requestTimeout": 120,
+///       "parentTimeout": 60,
+///       "retryMaxSeconds": 30,
+///       "maxDatabaseMiB": 0,
 ///       "backup": {"key": "/etc/syncnode/backup.key", "directory": "/var/lib/syncnode/backups",
 ///                  "intervalHours": 24, "keep": 7, "toParent": true}
 ///     }
@@ -42,6 +45,9 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
     public var healthInterval: Double?
     public var handshakeTimeout: Double?
     public var requestTimeout: Double?
+    public var parentTimeout: Double?
+    public var retryMaxSeconds: Double?
+    public var maxDatabaseMiB: Int?
     public var backup: Backup?
 
     /// Reads and checks a configuration file; unknown keys are refused (a typo would otherwise go unnoticed).
@@ -52,7 +58,8 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
         }
         let raw = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         guard let raw else { throw SyncNodeError("read the configuration \(file)", "it is not a JSON object") }
-        let known = ["topology", "node", "data", "certs", "adminPort", "logLevel", "healthInterval", "handshakeTimeout", "requestTimeout", "backup"]
+        let known = ["topology", "node", "data", "certs", "adminPort", "logLevel", "healthInterval", "handshakeTimeout", "requestTimeout", "parentTimeout",
+                     "retryMaxSeconds", "maxDatabaseMiB", "backup"]
         let knownBackup = ["key", "directory", "intervalHours", "keep", "toParent"]
         let unknown = raw.keys.filter { !known.contains($0) }.sorted()
             + ((raw["backup"] as? [String: Any])?.keys.filter { !knownBackup.contains($0) }.map { "backup.\($0)" }.sorted() ?? [])
@@ -105,6 +112,9 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
         flags["health-interval"] = healthInterval.map { "\($0)" }
         flags["handshake-timeout"] = handshakeTimeout.map { "\($0)" }
         flags["request-timeout"] = requestTimeout.map { "\($0)" }
+        flags["parent-timeout"] = parentTimeout.map { "\($0)" }
+        flags["retry-max"] = retryMaxSeconds.map { "\($0)" }
+        flags["max-db-mib"] = maxDatabaseMiB.map(String.init)
         flags["key"] = backup?.key
         flags["backup-key"] = backup?.key
         flags["backup-dir"] = backup?.directory

@@ -1,6 +1,7 @@
 import Foundation
 import SyncCore
 import SyncEngine
+import SyncStore
 import TLS
 
 /// A node's status as `syncnode status --json` prints it and the dashboard shows it.
@@ -53,6 +54,15 @@ public struct NodeStatus: Encodable, Sendable {
         public var lagSeconds: Int
         public var resyncOwed: Bool
         public var certificate: CertificateInfo?
+        /// The neighbour's clock minus this node's, in seconds, from the last health exchange
+        /// (a child's as it stamps; the parent's before this node corrected its own).
+        public var clockSkewSeconds: Double?
+    }
+
+    /// This node's clock against the federation's.
+    public struct ClockInfo: Encodable, Sendable {
+        /// Seconds added to this machine's clock to match the parent's (0 at the root).
+        public var correctionSeconds: Double
     }
 
     public struct Dataset: Encodable, Sendable {
@@ -94,6 +104,9 @@ public struct NodeStatus: Encodable, Sendable {
     public var conflictsForThisNode: Int
     /// Backups made here, off-site copies sent up and kept for children.
     public var backups: BackupStatus
+    public var clock: ClockInfo
+    /// The database's size and the disk's free space.
+    public var storage: StorageStatus
     /// What needs an operator's attention; empty when all is well.
     public var attention: [String]
 
@@ -107,7 +120,8 @@ public struct NodeStatus: Encodable, Sendable {
             (health: try r.peerHealth(), cursors: try r.cursors(), outboxes: try r.outboxStates(), stats: try r.datasetStats(),
              catalog: try r.catalogEntries(), conflicts: try r.conflictCounts(authority: context.node.id),
              schema: try r.schemaVersion(), alarms: try r.alarms(), crl: try r.revocationList()?.number ?? 0,
-             meta: try Dictionary(uniqueKeysWithValues: ["backup.lastAt", "offsite.lastAt"].map { ($0, try r.nodeMeta($0)) }),
+             meta: try Dictionary(uniqueKeysWithValues: (["backup.lastAt", "offsite.lastAt", FederationClock.correctionKey, SQLiteStore.sizeLimitKey]
+                + context.topology.neighbours(of: context.node.id).map { FederationClock.skewKeyPrefix + $0.id }).map { ($0, try r.nodeMeta($0)) }),
              inUse: try r.nodeMeta("certificate.serial").map { InUse(serial: $0, notAfter: try r.nodeMeta("certificate.notAfter"),
                                                                    fingerprint: try r.nodeMeta("certificate.fingerprint")) },
              oldest: try Dictionary(uniqueKeysWithValues: context.topology.neighbours(of: context.node.id).map { ($0.id, try r.oldestWaiting(peer: $0.id)) }))
@@ -135,6 +149,10 @@ public struct NodeStatus: Encodable, Sendable {
                                          oldestWaitingSeconds: oldest, resyncOwed: resync, policy: policy)
             let cert = h?.certificateNotAfter.map { CertificateInfo(notAfter: $0, now: now, whose: "\(entry.id)'s") }
             if state != .ok { attention.append("\(role) \(entry.id) is \(state.rawValue)" + (h?.lastError.map { ": \($0)" } ?? "")) }
+            let skew = (facts.meta[FederationClock.skewKeyPrefix + entry.id] ?? nil).flatMap { Int64($0) }.map { Double($0) / 1000 }
+            if role == "child", let skew, abs(skew) > Double(policy.maxClockSkewSeconds) {
+                attention.append("child \(entry.id)'s clock is \(Int(abs(skew))) s \(skew > 0 ? "ahead of" : "behind") this node's: its changes stamped ahead are refused until it corrects (it does at its next health exchange)")
+            }
             if let warning = cert?.warning { attention.append(warning) }
             peers.append(Peer(id: entry.id, name: entry.name, role: role,
                               direction: role == "parent" ? "this node pushes up and pulls down" : "this node serves its pushes and pulls",
@@ -142,7 +160,7 @@ public struct NodeStatus: Encodable, Sendable {
                               lastError: h?.lastError, lastErrorAt: h?.lastErrorAt.map(Timestamp.iso),
                               consecutiveFailures: h?.consecutiveFailures ?? 0, retrying: failing && role == "parent",
                               cursors: facts.cursors[entry.id] ?? [:], outbox: waiting, lagSeconds: oldest ?? 0, resyncOwed: resync,
-                              certificate: cert))
+                              certificate: cert, clockSkewSeconds: skew))
         }
         let stats = facts.stats
         let frequencies = Dictionary(facts.catalog.map { ($0.id, $0.updateFrequency) }, uniquingKeysWith: { a, _ in a })
@@ -163,6 +181,12 @@ public struct NodeStatus: Encodable, Sendable {
         if facts.conflicts.addressed > 0 {
             attention.append("\(facts.conflicts.addressed) conflict(s) addressed to this node as the authority (syncnode conflicts)")
         }
+        let correction = Double((facts.meta[FederationClock.correctionKey] ?? nil).flatMap { Int64($0) } ?? 0) / 1000
+        if abs(correction) > 60, let parent = context.parent {
+            attention.append("this machine's clock is \(Timestamp.span(abs(correction))) \(correction < 0 ? "ahead of" : "behind") \(parent.id)'s: syncnode corrects its stamps, but fix the system clock (NTP)")
+        }
+        let storage = StorageStatus.collect(context: context, limitMiB: facts.meta[SQLiteStore.sizeLimitKey] ?? nil, policy: policy)
+        attention += storage.attention
         let backups = BackupStatus.collect(context: context, meta: { facts.meta[$0] ?? nil }, now: now)
         attention += backups.attention
         for alarm in facts.alarms {
@@ -174,7 +198,8 @@ public struct NodeStatus: Encodable, Sendable {
                           generatedAt: Timestamp.iso(now), schemaVersion: facts.schema, certificate: certificate,
                           certificateInUse: facts.inUse, revocationList: facts.crl,
                           peers: peers, datasets: datasets, conflicts: facts.conflicts.held, conflictsForThisNode: facts.conflicts.addressed,
-                          backups: backups.status, attention: attention)
+                          backups: backups.status, clock: ClockInfo(correctionSeconds: correction),
+                          storage: storage.status, attention: attention)
     }
 
     /// This node's health message for its parent: its status and its subtree's reports.
@@ -195,9 +220,14 @@ public struct NodeStatus: Encodable, Sendable {
         if let inUse = certificateInUse { text += "  presenting   serial \(inUse.serial)\(inUse.notAfter.map { ", expires \($0.prefix(10))" } ?? "")\n" }
         text += "  revocations  \(revocationList == 0 ? "no list yet" : "list number \(revocationList)")\n"
         text += backups.rendered(now: now)
+        text += String(format: "  storage      database %.1f MiB%@; %@ free on its disk\n", Double(storage.databaseBytes) / 1048576,
+                       storage.limitBytes.map { " of \($0 >> 20) MiB allowed" } ?? "", storage.freeDiskBytes.map { "\($0 >> 20) MiB" } ?? "?")
+        if clock.correctionSeconds != 0 {
+            text += "  clock        corrected by \(String(format: "%+.1f", clock.correctionSeconds)) s to the parent's\n"
+        }
         text += "\n"
         if !peers.isEmpty {
-            var table = Table(["NEIGHBOUR", "ROLE", "NAME", "STATE", "LAST HEARD", "LAG", "CURSORS", "LAST ERROR"])
+            var table = Table(["NEIGHBOUR", "ROLE", "NAME", "STATE", "LAST HEARD", "LAG", "CLOCK", "CURSORS", "LAST ERROR"])
             for p in peers {
                 let heard = p.lastHeardSecondsAgo.map { Timestamp.ago(now.addingTimeInterval(-Double($0)), now: now) } ?? "never"
                 var error = "—"
@@ -207,6 +237,7 @@ public struct NodeStatus: Encodable, Sendable {
                 let cursors = p.cursors.keys.sorted().map { "\($0)=\(p.cursors[$0]!)" }.joined(separator: " ")
                 let state = p.state.rawValue + (p.retrying ? " (retrying, \(p.consecutiveFailures) failures)" : "")
                 table.add([p.id, p.role, p.name, state, heard, "\(p.outbox) changes, \(p.lagSeconds)s",
+                           p.clockSkewSeconds.map { String(format: "%+.1fs", $0) } ?? "—",
                            cursors.isEmpty ? "—" : cursors, error])
             }
             text += table.render()

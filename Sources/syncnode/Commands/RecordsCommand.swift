@@ -13,6 +13,7 @@ enum RecordsCommand: Command {
         Flag("region", value: "PREFIX", help: "only records whose region code starts with PREFIX"),
         Flag("limit", value: "N", help: "at most N records (default: 50 in the table, all with --json)"),
         Flag("json", help: "print JSON"),
+        Flag("deleted", help: "include deletions still held as tombstones (until every neighbour has them and the retention passed)"),
     ]
 
     struct Entry: Encodable {
@@ -20,6 +21,8 @@ enum RecordsCommand: Command {
         var region: String
         var values: [String: JSONValue]
         var stamps: [String: String]
+        /// The deletion's stamp, for a tombstone.
+        var deleted: String?
     }
 
     static func run(_ arguments: Arguments) throws -> Int32 {
@@ -30,11 +33,12 @@ enum RecordsCommand: Command {
         let limit = try arguments.int("limit", default: json ? Int.max : 50, command: command)
         let replica = try context.openReplica()
         let records = try replica.store.read {
-            try $0.records(dataset: dataset, regionPrefix: arguments.value("region") ?? "", includeDeleted: false, limit: limit)
+            try $0.records(dataset: dataset, regionPrefix: arguments.value("region") ?? "", includeDeleted: arguments.has("deleted"), limit: limit)
         }
         if json {
             let entries = records.map { Entry(key: $0.key, region: $0.state.region.code, values: $0.state.values,
-                                              stamps: $0.state.items.mapValues(\.stamp.description)) }
+                                              stamps: $0.state.items.mapValues(\.stamp.description),
+                                              deleted: $0.state.isDeleted ? $0.state.tombstone?.description : nil) }
             try Output.json(entries)
             return 0
         }
@@ -43,7 +47,7 @@ enum RecordsCommand: Command {
         var table = Table(["KEY", "REGION", "VALUES"])
         for (key, state) in records {
             let values = state.items.keys.sorted().map { "\($0)=\(state.items[$0]!.value)" }.joined(separator: " ")
-            table.add([key, state.region.code, String(values.prefix(100))])
+            table.add([key, state.region.code, state.isDeleted ? "(deleted)" : String(values.prefix(100))])
         }
         Output.write(table.render())
         return 0

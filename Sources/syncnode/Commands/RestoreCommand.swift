@@ -47,6 +47,13 @@ enum RestoreCommand: Command {
         let header = try Backups.restore(context: context, from: file, key: key)
         Output.line(String(format: "restored %@ from its backup of %@ (%.1f MB) into %@ in %.1f s", header.node, header.createdAt,
                            Double(header.size) / 1e6, context.databasePath, Date().timeIntervalSince(start)))
+        let parser = ISO8601DateFormatter()
+        parser.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let retention = context.topology.policy.tombstoneRetentionDays
+        if let made = parser.date(from: header.createdAt), Date().timeIntervalSince(made) > retention * 86_400 {
+            Output.warn("warning: this backup is older than the tombstone retention (\(retention) days): records deleted elsewhere "
+                        + "since it was made may come back here; check them with syncnode records after the node has rejoined")
+        }
         Output.line("start the node (syncnode serve): its neighbours send it what changed since the backup")
         return 0
     }

@@ -28,6 +28,9 @@ enum ServeCommand: Command {
         Flag("admin-port", value: "PORT", help: "loopback port for the dashboard and /metrics (default: the node's adminPort in the topology; 0 for none)"),
         Flag("handshake-timeout", value: "SECONDS", help: "longest a TLS handshake may take (default: 10)"),
         Flag("request-timeout", value: "SECONDS", help: "longest one request may take to arrive, and one answer to leave (default: 120 and 60)"),
+        Flag("parent-timeout", value: "SECONDS", help: "longest a request to the parent may take before the link counts it failed (default: 60)"),
+        Flag("retry-max", value: "SECONDS", help: "longest wait between retries while the parent is unreachable (default: 30)"),
+        Flag("max-db-mib", value: "MIB", help: "cap the database's size; past it writes fail as on a full disk, reads go on (0: no cap)"),
         Flag("backup-every", value: "HOURS", help: "make an encrypted backup this often while serving (needs --backup-key)"),
         Flag("backup-key", value: "FILE", help: "the backup key file (syncnode backup key)"),
         Flag("backup-dir", value: "DIR", help: "where scheduled backups go (default: DATA/backups)"),
@@ -41,21 +44,22 @@ enum ServeCommand: Command {
         guard let level = LogLevel(name: levelName) else {
             throw SyncNodeError("run 'syncnode serve'", "unknown log level '\(levelName)'", hint: "use debug, info, warning or error")
         }
-        let interval = Double(arguments.value("health-interval") ?? "5") ?? 5
+        let command = "syncnode serve"
         let log = Log(node: context.node.id, level: level)
-        let adminPort = try arguments.int("admin-port", default: context.node.adminPort ?? 0, command: "syncnode serve")
-        var limits = ServerLimits()
-        if let text = arguments.value("handshake-timeout") {
-            guard let seconds = Double(text), seconds > 0 else { throw SyncNodeError("run 'syncnode serve'", "--handshake-timeout must be seconds, not '\(text)'") }
-            limits.handshakeTimeout = seconds
+        var options = NodeOptions()
+        options.healthInterval = max(0.1, try seconds(arguments, "health-interval") ?? 5)
+        let adminPort = try arguments.int("admin-port", default: context.node.adminPort ?? 0, command: command)
+        options.adminPort = adminPort > 0 ? adminPort : nil
+        if let value = try seconds(arguments, "handshake-timeout") { options.limits.handshakeTimeout = value }
+        if let value = try seconds(arguments, "request-timeout") {
+            options.limits.requestTimeout = value
+            options.limits.writeTimeout = value
         }
-        if let text = arguments.value("request-timeout") {
-            guard let seconds = Double(text), seconds > 0 else { throw SyncNodeError("run 'syncnode serve'", "--request-timeout must be seconds, not '\(text)'") }
-            limits.requestTimeout = seconds
-            limits.writeTimeout = seconds
-        }
-        let node = try Node(context: context, log: log, healthInterval: max(0.1, interval), adminPort: adminPort > 0 ? adminPort : nil, limits: limits,
-                            backups: try schedule(arguments, context: context))
+        if let value = try seconds(arguments, "parent-timeout") { options.parentTimeout = value }
+        if let value = try seconds(arguments, "retry-max") { options.retryMaxSeconds = value }
+        if arguments.value("max-db-mib") != nil { options.maxDatabaseMiB = try arguments.int("max-db-mib", default: 0, command: command) }
+        options.backups = try schedule(arguments, context: context)
+        let node = try Node(context: context, log: log, options: options)
         let signals = SignalWaiter(onHangup: {
             log.info("reload_requested", ["signal": "SIGHUP"])
             node.reloadCredentials()
@@ -65,6 +69,15 @@ enum ServeCommand: Command {
         log.info("shutdown_requested", ["signal": signal.rawValue])
         node.stop()
         return 0
+    }
+
+    /// A flag holding seconds (more than 0), or nil when not given.
+    static func seconds(_ arguments: Arguments, _ name: String) throws -> Double? {
+        guard let text = arguments.value(name) else { return nil }
+        guard let value = Double(text), value > 0, value.isFinite else {
+            throw SyncNodeError("run 'syncnode serve'", "--\(name) must be seconds (more than 0), not '\(text)'")
+        }
+        return value
     }
 
     static func schedule(_ arguments: Arguments, context: NodeContext) throws -> BackupSchedule? {
