@@ -38,7 +38,7 @@ public final class FederationClock: WallClock {
     /// this clock, the parent's clock read `parentMillis` in between. Returns the new correction when
     /// it moved (the caller keeps it), nil when the offset is within jitter or the exchange took too
     /// long to tell.
-    func adjust(sent: Int64, received: Int64, parentMillis: Int64) -> Int64? {
+    public func adjust(sent: Int64, received: Int64, parentMillis: Int64) -> Int64? {
         guard received >= sent, received - sent < 2000 else { return nil }
         let offset = FederationClock.bounded(parentMillis) - (sent + (received - sent) / 2)
         guard abs(offset) > FederationClock.threshold else { return nil }

@@ -18,7 +18,10 @@ public struct ResyncService: Sendable {
 
     /// Marks the resync owed to `peer` as delivered.
     public func finish(for peer: String) throws {
-        try replica.store.write { try $0.setResyncOwed(peer: peer, false) }
+        try replica.store.write { tx in
+            try tx.setResyncOwed(peer: peer, false)
+            try tx.clearAlarm(kind: "resync", subject: peer)
+        }
     }
 
     /// One page of what `peer` is entitled to after `position` (nil: from the

@@ -91,6 +91,10 @@ extension StoreAccess {
             ON CONFLICT(kind, subject) DO UPDATE SET message = excluded.message, last_at = excluded.last_at, count = alarm.count + 1
             """, kind, subject, message, now, now)
     }
+
+    func clearAlarm(kind: String, subject: String) throws {
+        try db.run("DELETE FROM alarm WHERE kind = ? AND subject = ?", kind, subject)
+    }
 }
 
 /// The revocation list and small facts about the node.

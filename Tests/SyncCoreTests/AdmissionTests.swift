@@ -40,6 +40,19 @@ final class AdmissionTests: XCTestCase {
         }
     }
 
+    func testARestoredNodeTakesBackItsOwnWritesFromItsParentOnlyWhileRecovering() {
+        let admission = Admission(topology: topology, node: "sz")
+        for origin in ["sz", "sz-futian"] {
+            let own = change(by: origin, region: origin == "sz" ? "440310" : "440304")
+            XCTAssertNotNil(admission.check(own, from: "gd", nowMillis: now), origin)
+            XCTAssertNil(admission.check(own, from: "gd", nowMillis: now, recovering: true), origin)
+        }
+        // Recovering opens nothing else: a sibling still relays only its own, regions and clocks are still checked.
+        XCTAssertNotNil(admission.check(change(by: "sz-futian", region: "440304"), from: "sz-pingshan", nowMillis: now, recovering: true))
+        XCTAssertNotNil(admission.check(change(by: "sz-futian", region: "440310"), from: "gd", nowMillis: now, recovering: true))
+        XCTAssertNotNil(admission.check(change(by: "sz", region: "440310", aheadSeconds: 3600), from: "gd", nowMillis: now, recovering: true))
+    }
+
     func testEveryStampMustBeTheOrigins() {
         var mixed = change(by: "sz-pingshan", region: "440310")
         mixed.tombstone = Stamp(hlc: 1, origin: "sz-futian")

@@ -52,6 +52,18 @@ final class MessageTests: XCTestCase {
                        "a newer node's extra members are ignored")
     }
 
+    func testAPullAsksForRecoveryExplicitly() throws {
+        let request = PullRequest(after: 7, limit: 10, wait: 0, recover: true)
+        XCTAssertTrue(request.path.hasSuffix("&recover=1"), request.path)
+        let query = Dictionary(uniqueKeysWithValues: request.path.split(separator: "?")[1].split(separator: "&").map {
+            let pair = $0.split(separator: "=", maxSplits: 1).map(String.init)
+            return (pair[0], pair[1])
+        })
+        XCTAssertEqual(try PullRequest(query: query), request)
+        XCTAssertFalse(try PullRequest(query: ["after": "1"]).recover)
+        XCTAssertThrowsError(try PullRequest(query: ["recover": "yes"]))
+    }
+
     func testPullRequestsAndPushAnswers() throws {
         let request = PullRequest(after: 12, limit: 2000, wait: 20, resync: .next(ResyncPosition(reserved: true, seq: 7)))
         XCTAssertEqual(request.path, "/v1/pull?after=12&limit=2000&wait=20.0&resync=reserved.7")

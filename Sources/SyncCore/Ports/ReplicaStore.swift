@@ -231,6 +231,8 @@ public protocol ReplicaWriting: ReplicaReading {
     func storeReports(_ reports: [NodeSummary], via child: String, at: Date) throws
     /// Raises (or repeats) an alarm.
     func raiseAlarm(kind: String, subject: String, message: String, at now: Int64) throws
+    /// Clears an alarm whose cause has passed (a backup that works again, a resync delivered).
+    func clearAlarm(kind: String, subject: String) throws
     func setRevocationList(number: Int64, pem: String, at now: Int64) throws
     func setNodeMeta(_ key: String, _ value: String) throws
 }

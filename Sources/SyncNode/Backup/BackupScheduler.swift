@@ -68,6 +68,7 @@ final class BackupScheduler: Service {
         do {
             let made = try Backups.makeInto(directory: schedule.directory, context: context, key: key, keep: schedule.keep)
             try Backups.recordMade(made, store: replica.store)
+            try replica.store.write { try $0.clearAlarm(kind: "backup", subject: context.node.id) }
             log.info("backup_made", ["file": made.file, "bytes": made.bytes, "seconds": String(format: "%.1f", made.seconds)])
             if schedule.toParent, let parent = context.parent {
                 let copy = try OffsiteTransfer.upload(context: context, file: made.file)
