@@ -8,18 +8,11 @@ import XCTest
 /// parent, made on a schedule by `serve`; and every way a restore must refuse.
 final class BackupTests: XCTestCase {
     func federation(policy: [String: any Sendable] = ["silentAfterSeconds": 5]) throws -> Federation {
-        let f = try Federation(self, nodes: FleetTopology.small().nodes, datasets: [
-            FleetTopology.dataset("ps-enterprise", source: "sz-pingshan", key: "uscc", items: [FleetTopology.item("name")]),
-            FleetTopology.dataset("sz-housing", source: "sz", key: "id", items: [FleetTopology.item("address")]),
-        ], policy: policy)
-        try f.issueCertificates()
-        return f
+        try Federation.withDistrictAndCityData(self, policy: policy)
     }
 
     func writeMany(_ f: Federation, _ id: String, _ dataset: String, _ lines: [String]) throws {
-        let file = "\(f.directory)/\(UUID().uuidString).jsonl"
-        try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
-        try f.write(id, dataset, ["--jsonl", file]).check()
+        try f.write(id, dataset, lines: lines).check()
     }
 
     func enterprises(_ range: Range<Int>) -> [String] { range.map { #"{"uscc": "E\#($0)", "region": "440310", "name": "企业\#($0)"}"# } }

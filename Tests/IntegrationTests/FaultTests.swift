@@ -8,18 +8,11 @@ import XCTest
 /// tombstones purged while a neighbour is away.
 final class FaultTests: XCTestCase {
     func federation(policy: [String: any Sendable] = ["silentAfterSeconds": 5]) throws -> Federation {
-        let f = try Federation(self, nodes: FleetTopology.small().nodes, datasets: [
-            FleetTopology.dataset("ps-enterprise", source: "sz-pingshan", key: "uscc", items: [FleetTopology.item("name")]),
-            FleetTopology.dataset("sz-housing", source: "sz", key: "id", items: [FleetTopology.item("address")]),
-        ], policy: policy)
-        try f.issueCertificates()
-        return f
+        try Federation.withDistrictAndCityData(self, policy: policy)
     }
 
     func writeMany(_ f: Federation, _ id: String, _ dataset: String, _ lines: [String]) throws -> Federation.RunResult {
-        let file = "\(f.directory)/\(UUID().uuidString).jsonl"
-        try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
-        return try f.write(id, dataset, ["--jsonl", file])
+        try f.write(id, dataset, lines: lines)
     }
 
     func enterprises(_ range: Range<Int>, tag: String = "企业") -> [String] {

@@ -49,6 +49,17 @@ final class Federation {
         return try Federation(test, federation: small.federation, nodes: small.nodes)
     }
 
+    /// The small federation with a district's dataset and a city's dataset that flows back to the
+    /// districts by region, certificates issued: what the backup and fault tests work on.
+    static func withDistrictAndCityData(_ test: XCTestCase, policy: [String: any Sendable] = ["silentAfterSeconds": 5]) throws -> Federation {
+        let f = try Federation(test, nodes: FleetTopology.small().nodes, datasets: [
+            FleetTopology.dataset("ps-enterprise", source: "sz-pingshan", key: "uscc", items: [FleetTopology.item("name")]),
+            FleetTopology.dataset("sz-housing", source: "sz", key: "id", items: [FleetTopology.item("address")]),
+        ], policy: policy)
+        try f.issueCertificates()
+        return f
+    }
+
     func url(_ id: String) -> String { layout.url(id) }
 
     /// Writes a topology file for `nodes` (nodes not in this federation get ports of their own).
@@ -128,6 +139,14 @@ final class Federation {
             byKey[entry["key"] as! String] = String(decoding: try JSONSerialization.data(withJSONObject: entry, options: [.sortedKeys]), as: UTF8.self)
         }
         return byKey
+    }
+
+    /// Writes JSON lines at `id` in one `syncnode write --jsonl` (one transaction).
+    @discardableResult
+    func write(_ id: String, _ dataset: String, lines: [String]) throws -> RunResult {
+        let file = "\(directory)/\(UUID().uuidString).jsonl"
+        try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        return try write(id, dataset, ["--jsonl", file])
     }
 
     /// Runs `syncnode write` at `id` with ITEM=VALUE pairs (or other flags).
