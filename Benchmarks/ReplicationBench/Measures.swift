@@ -63,13 +63,22 @@ struct SyncNodeBenchError: Error, CustomStringConvertible {
 /// `syncnode import` of one CSV file of the rows, with its peak memory.
 enum ImportRun {
     static func measure(fleet: Fleet, rows: Rows, count: Int, rawRate: Double, report: Report) throws {
-        let csvPath = "\(fleet.directory)/import.csv"
+        // New keys: the district already holds rows 0..<count.
+        let run = try importCSV(fleet: fleet, rows: rows, range: count..<(2 * count), name: "import.csv")
+        report.say(String(format: "import of a %.0f MB CSV:     %9.0f rows/s (%.1f s, %.0f%% of raw), peak memory %.0f MB",
+                          Double(run.bytes) / 1e6, Double(count) / run.seconds, run.seconds, 100 * Double(count) / run.seconds / rawRate, run.peakMB))
+    }
+
+    /// Writes rows `range` as a CSV file and imports it at the district; the seconds the import took, its size and peak memory.
+    @discardableResult
+    static func importCSV(fleet: Fleet, rows: Rows, range: Range<Int>, name: String) throws -> (seconds: Double, bytes: Int, peakMB: Double) {
+        let csvPath = "\(fleet.directory)/\(name)"
         _ = FileManager.default.createFile(atPath: csvPath, contents: nil)
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: csvPath))
         out.write(Data(Rows.csvHeader.utf8))
         var chunk = ""
-        for n in 0..<count {
-            chunk += rows.csv(count + n)   // new keys: the district already holds rows 0..<count
+        for n in range {
+            chunk += rows.csv(n)
             if chunk.utf8.count > 1 << 20 { out.write(Data(chunk.utf8)); chunk = "" }
         }
         out.write(Data(chunk.utf8))
@@ -83,15 +92,12 @@ enum ImportRun {
         try p.run()
         var peak = 0.0
         while p.isRunning {
-            if let status = try? String(contentsOfFile: "/proc/\(p.processIdentifier)/status", encoding: .utf8),
-               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-               let kb = Double(line.split(separator: " ").dropFirst().first ?? "") { peak = max(peak, kb / 1024) }
+            peak = max(peak, NodeUsage.residentMB(p.processIdentifier) ?? 0)
             Thread.sleep(forTimeInterval: 0.05)
         }
         let seconds = Date().timeIntervalSince(start)
         guard p.terminationStatus == 0 else { throw SyncNodeBenchError("syncnode import exited \(p.terminationStatus)") }
-        report.say(String(format: "import of a %.0f MB CSV:     %9.0f rows/s (%.1f s, %.0f%% of raw), peak memory %.0f MB",
-                          Double(size) / 1e6, Double(count) / seconds, seconds, 100 * Double(count) / seconds / rawRate, peak))
+        return (seconds, size, peak)
     }
 }
 

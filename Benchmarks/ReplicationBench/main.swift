@@ -1,12 +1,11 @@
-// Replication benchmark: records district → city → province over mutual TLS,
-// between real `syncnode serve` processes (SyncTesting's Fleet), beside the raw
-// SQLite insert rate of the same rows measured in the same run.
+// syncnode-bench: what replication costs, between real `syncnode serve`
+// processes over mutual TLS, beside the raw SQLite insert of the same rows and,
+// with --peers, PostgreSQL logical replication measured in the same run.
 //
-//   swift build -c release && .build/release/syncnode-bench [--records N] [--samples N] [--keys sequential|random] [--dir DIR]
-//
-// Reports records/s per hop, the local write and import rates, single-change
-// latency district → province (p50/p99) with long-poll, each node's peak
-// memory, and what one district's pull costs whatever the city holds of others.
+//   swift build -c release && .build/release/syncnode-bench [replication] [--records N] [--samples N]
+//                                  [--keys sequential|random] [--peers DIR] [--dir DIR]
+//   .build/release/syncnode-bench fan-in   [--children 100] [--records 3000]
+//   .build/release/syncnode-bench province [--cities 21] [--districts 122] [--samples 50]
 import Foundation
 import SQLite
 import SyncCore
@@ -15,19 +14,21 @@ import SyncNode
 import SyncStore
 import SyncTesting
 
-func benchmark() throws {
-    let arguments = CommandLine.arguments
-    func option(_ name: String) -> String? { arguments.firstIndex(of: "--\(name)").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil } }
-    let total = option("records").flatMap(Int.init) ?? 1_000_000
-    let samples = option("samples").flatMap(Int.init) ?? 200
-    let rows = Rows(order: Rows.KeyOrder(rawValue: option("keys") ?? "sequential") ?? .sequential)
-    let directory = option("dir") ?? NSTemporaryDirectory() + "syncnode-bench-" + UUID().uuidString
-    let report = Report()
+let arguments = CommandLine.arguments
+func option(_ name: String) -> String? { arguments.firstIndex(of: "--\(name)").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil } }
+func number(_ name: String, _ fallback: Int) -> Int { option(name).flatMap(Int.init) ?? fallback }
+
+func replication(report: Report, directory: String) throws {
+    let total = number("records", 1_000_000)
+    let samples = number("samples", 200)
+    let peersDirectory = option("peers")
+    // With the peers, the rows are theirs: random UUID ids of about 200 bytes.
+    let rows = Rows(order: Rows.KeyOrder(rawValue: option("keys") ?? (peersDirectory == nil ? "sequential" : "random")) ?? .sequential)
     report.say("syncnode replication benchmark — \(total) records, \(rows.order.rawValue) keys, directory \(directory)")
 
-    // 1. The floor: raw SQLite inserts of the same rows, one transaction, WAL, synchronous=FULL.
+    // 1. The floor: raw SQLite inserts of the same rows, one transaction, WAL.
     let rawRate = try RawFloor.measure(rows: rows, count: total, path: "\(directory)/raw.db")
-    report.say(String(format: "raw SQLite insert:           %9.0f rows/s (one table, one transaction)", rawRate))
+    report.say(String(format: "raw SQLite insert:           %9.0f rows/s (one table, one transaction, synchronous=FULL)", rawRate))
 
     // 2. A federation of three real processes.
     let layout = try FleetTopology(federation: "bench", nodes: [
@@ -53,7 +54,7 @@ func benchmark() throws {
     report.say(String(format: "local write at the district: %9.0f records/s (%.0f%% of raw; JSON parsing and a process start per %d rows)",
                       ingestRate, 100 * ingestRate / rawRate, chunk))
 
-    // 2b. Hop 1: district → city; 2c. hop 2: city → province.
+    // 2b. Hop 1: district → city (catch-up of everything the district holds); 2c. hop 2: city → province.
     let watch = try Progress(fleet: fleet)
     try fleet.start("sz", extra: ["--log-level", "warning"])
     try fleet.start("sz-pingshan", extra: ["--log-level", "warning"])
@@ -72,28 +73,45 @@ func benchmark() throws {
         let key = "LAT\(i)"
         let start = Date()
         try writer.write(dataset: "enterprise", values: ["uscc": .string(key), "region": .string("440310"), "name": .string("延迟测试\(i)")])
-        while try province.read({ try $0.record(dataset: "enterprise", key: key) }) == nil { Thread.sleep(forTimeInterval: 0.0005) }
+        while try province.read({ try $0.record(dataset: "enterprise", key: key) }) == nil { Thread.sleep(forTimeInterval: 0.0002) }
         latencies.append(Date().timeIntervalSince(start) * 1000)
         Thread.sleep(forTimeInterval: 0.02)
     }
-    latencies.sort()
-    func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
-    report.say(String(format: "latency district → province: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d single changes)",
-                      percentile(0.5), percentile(0.99), latencies.last ?? 0, samples))
+    let latency = Spread(latencies)
+    report.say(String(format: "latency district → province: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d single changes)", latency.p50, latency.p99, latency.max, samples))
+
+    // 4. Two hops end to end: a CSV imported at the district until every row is at the province.
+    let endToEnd = min(total, 200_000)
+    let before = try province.read { try $0.datasetStats()["enterprise"]?.records ?? 0 }
+    let e2eStart = Date()
+    try ImportRun.importCSV(fleet: fleet, rows: rows, range: 2 * total..<(2 * total + endToEnd), name: "end-to-end.csv")
+    while try province.read({ try $0.datasetStats()["enterprise"]?.records ?? 0 }) < before + endToEnd { Thread.sleep(forTimeInterval: 0.01) }
+    let e2e = Date().timeIntervalSince(e2eStart)
+    report.say(String(format: "two hops end to end:         %9.0f records/s (%d rows imported at the district until all are at the province, %.1f s; %.2f× raw)",
+                      Double(endToEnd) / e2e, endToEnd, e2e, Double(endToEnd) / e2e / rawRate))
     report.say(String(format: "peak memory (VmHWM):         district %.0f MB, city %.0f MB, province %.0f MB",
                       fleet.peakMemoryMB("sz-pingshan") ?? -1, fleet.peakMemoryMB("sz") ?? -1, fleet.peakMemoryMB("gd") ?? -1))
     fleet.stopAll()
 
-    // 4. Import: one CSV file of the rows through `syncnode import` (one process, one transaction).
+    // 5. Import: one CSV file of new rows through `syncnode import` (one process, one transaction).
     try ImportRun.measure(fleet: fleet, rows: rows, count: total, rawRate: rawRate, report: report)
 
-    // 5. Routing scales: a district's pull costs the same whether the city holds ten
+    // 6. Routing scales: a district's pull costs the same whether the city holds ten
     //    thousand or a million records of other districts (per-peer outbox, an index range).
     let small = try PullCost.measure(directory: "\(directory)/routing-small", others: 10_000)
     let large = try PullCost.measure(directory: "\(directory)/routing-large", others: total)
     report.say(String(format: "pull of 1000 changes for one district: %.2f ms with 10,000 records of other districts, %.2f ms with %d (ratio %.2f)",
                       small, large, total, large / small))
-    if option("dir") == nil { try? FileManager.default.removeItem(atPath: directory) }
+
+    // 7. The peers, in the same run.
+    guard let peersDirectory else { return }
+    let peers = Peers.measure(directory: peersDirectory, rows: total, report: report)
+    func ratio(_ ours: Double, _ theirs: Double?) -> String { theirs.map { String(format: "%.2f×", ours / $0) } ?? "n/a" }
+    report.say(String(format: "PostgreSQL 15 one hop catch-up %.0f rows/s, streaming %.0f rows/s, two hops catch-up %.0f rows/s; 2-hop latency p50 %.1f ms p99 %.1f ms (sub-sync on)",
+                      peers.catchUp ?? .nan, peers.streaming ?? .nan, peers.chainCatchUp ?? .nan, peers.chainLatencyP50 ?? .nan, peers.chainLatencyP99 ?? .nan))
+    report.say("syncnode / PostgreSQL: hop 1 \(ratio(Double(total) / hop1, peers.catchUp)), hop 2 \(ratio(Double(total) / hop2, peers.catchUp)), "
+               + "two hops \(ratio(Double(endToEnd) / e2e, peers.chainCatchUp)), latency p99 \(ratio(peers.chainLatencyP99 ?? .nan, latency.p99)) (PostgreSQL's / ours)")
+    if let bulk = peers.sqliteRandom { report.say(String(format: "raw SQLite floor from the peers' C program (random ids, synchronous=NORMAL): %.0f rows/s", bulk)) }
 }
 
 /// Prints as it goes, unbuffered.
@@ -101,7 +119,19 @@ final class Report: Sendable {
     func say(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
 }
 
-do { try benchmark() } catch {
+let mode = arguments.count > 1 && !arguments[1].hasPrefix("--") ? arguments[1] : "replication"
+let directory = option("dir") ?? NSTemporaryDirectory() + "syncnode-bench-" + UUID().uuidString
+let report = Report()
+do {
+    switch mode {
+    case "replication": try replication(report: report, directory: directory)
+    case "fan-in": try FanIn.run(children: number("children", 100), records: number("records", 3000), directory: directory, report: report)
+    case "province": try Province.run(cities: number("cities", 21), districts: number("districts", 122), samples: number("samples", 50),
+                                      directory: directory, report: report)
+    default: throw SyncNodeBenchError("unknown mode '\(mode)': replication, fan-in or province")
+    }
+    if option("dir") == nil { try? FileManager.default.removeItem(atPath: directory) }
+} catch {
     FileHandle.standardError.write(Data("benchmark failed: \(error)\n".utf8))
     exit(1)
 }

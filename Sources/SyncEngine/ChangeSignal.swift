@@ -5,8 +5,13 @@ import Foundation
 public final class ChangeSignal: @unchecked Sendable {   // all state is read and written under `condition`
     private let condition = NSCondition()
     private var generation: UInt64 = 0
+    private let announce: (@Sendable () -> Void)?
 
-    public init() {}
+    /// - Parameter announce: also called on every bump, outside the lock (a command's engine tells
+    ///   the node serving the same store, which then wakes at once instead of polling).
+    public init(announce: (@Sendable () -> Void)? = nil) {
+        self.announce = announce
+    }
 
     /// The current generation.
     public var current: UInt64 {
@@ -20,6 +25,7 @@ public final class ChangeSignal: @unchecked Sendable {   // all state is read an
         generation &+= 1
         condition.broadcast()
         condition.unlock()
+        announce?()
     }
 
     /// Waits until the generation moves past `seen` or `timeout` seconds pass.

@@ -57,6 +57,8 @@ struct ApplyRun {
     var statDeltas: [String: (records: Int, updatedAt: Int64, lastWrite: Int64)] = [:]
     var overflowed: [String] = []
     var known: [String: KnownDataset]?
+    /// Destinations by dataset and region, worked out once per run (a batch is mostly one of each).
+    var destinations: [String: [String]] = [:]
 
     init(replica: Replica, tx: any ReplicaWriting, from: String?, now: Int64, recovering: Bool = false) {
         self.replica = replica
@@ -111,9 +113,10 @@ struct ApplyRun {
     /// append; existing ones keep only the logged changes their state still needs.
     private mutating func merge(_ change: Change, bytes: [UInt8], into dataset: KnownDataset) throws {
         let entry = LogWrite(dataset: change.dataset, region: change.region, from: from, live: true, body: bytes)
-        let fresh = Merge.apply(change, to: nil).state
-        if let seq = try tx.createRecord(key: change.key, deleted: fresh.isDeleted, entry: entry, at: now) {
-            count(change.dataset, fresh.isDeleted ? 0 : 1, written: change.newestStamp)
+        // A write without a tombstone makes a live record; only a delete needs the merge to tell.
+        let deleted = change.tombstone != nil && Merge.apply(change, to: nil).state.isDeleted
+        if let seq = try tx.createRecord(key: change.key, deleted: deleted, entry: entry, at: now) {
+            count(change.dataset, deleted ? 0 : 1, written: change.newestStamp)
             try route(seq, change, dataset)
             stats.applied += 1
             return
@@ -152,7 +155,11 @@ struct ApplyRun {
     private mutating func route(_ seq: Int64, _ change: Change, _ dataset: KnownDataset) throws {
         // A withdrawn dataset's (下架) records stop flowing; the copies stay.
         guard !dataset.withdrawn else { return }
-        try enqueue(seq, for: replica.routing.destinations(dataset: dataset.definition, region: change.region, at: node, from: from))
+        let route = change.dataset + "|" + change.region.code
+        if let peers = destinations[route] { return try enqueue(seq, for: peers) }
+        let peers = replica.routing.destinations(dataset: dataset.definition, region: change.region, at: node, from: from)
+        destinations[route] = peers
+        try enqueue(seq, for: peers)
     }
 
     mutating func enqueue(_ seq: Int64, for peers: [String]) throws {

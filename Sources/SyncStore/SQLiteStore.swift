@@ -14,6 +14,8 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
     private let writeLock = NSLock()
     private let reader: Database
     private let readLock = NSLock()
+    private var checkpointer: Database?
+    private let checkpointLock = NSLock()
     /// The database file, or ":memory:".
     public let path: String
     private let readOnly: Bool
@@ -53,6 +55,30 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
         try migrate(migration)
         try claim(nodeID: nodeID, federation: federation)
         try applySizeLimit()
+    }
+
+    /// Moves the write-ahead log's pages into the database without blocking the writer or readers
+    /// (a passive checkpoint on a connection of its own), so commits never pay for it. The node
+    /// serving the store calls it every second; returns the pages left in the log.
+    @discardableResult
+    public func checkpoint() throws -> Int {
+        guard !readOnly, path != ":memory:" else { return 0 }
+        checkpointLock.lock()
+        defer { checkpointLock.unlock() }
+        if checkpointer == nil {
+            let db = try wrap { try Database(path: path) }
+            try wrap { try db.execute("PRAGMA busy_timeout = 1000") }
+            checkpointer = db
+        }
+        return try wrap { try checkpointer!.first("PRAGMA wal_checkpoint(PASSIVE)") { $0.int(1) - $0.int(2) } ?? 0 }
+    }
+
+    /// Leaves checkpoints to `checkpoint()` (the serving node's maintenance): commits no longer run them.
+    public func checkpointInBackground() throws {
+        guard !readOnly, path != ":memory:" else { return }
+        writeLock.lock()
+        defer { writeLock.unlock() }
+        try wrap { _ = try writer.first("PRAGMA wal_autocheckpoint = 0") { $0.int(0) } }
     }
 
     /// Node metadata: the most MiB the database may grow to (absent: no limit but the disk's).

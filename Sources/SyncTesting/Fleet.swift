@@ -26,6 +26,9 @@ public final class Fleet: @unchecked Sendable {   // used from the thread that d
     ///   - topologyPath: the topology file the nodes run.
     ///   - binary: the `syncnode` executable (`Fleet.executable(named:)` finds it).
     public init(directory: String, topologyPath: String, binary: String) throws {
+        // A process that drives nodes talks to them over sockets and pipes that they may close
+        // first (a killed node, a refused request): a write there must fail, not kill the driver.
+        ignoreSIGPIPE()
         self.directory = directory
         self.topologyPath = topologyPath
         self.binary = binary
@@ -198,7 +201,7 @@ public final class Fleet: @unchecked Sendable {   // used from the thread that d
     public func replica(_ id: String) throws -> Replica {
         if let replica = lock.withLock({ replicas[id] }) { return replica }
         let context = try NodeContext(topology: try topology(), nodeID: id, dataDirectory: data(id), certificateDirectory: certs(id))
-        let replica = try context.openReplica()
+        let replica = try context.openReplica(announcing: true)
         lock.withLock { replicas[id] = replica }
         return replica
     }

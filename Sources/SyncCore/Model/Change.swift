@@ -56,8 +56,18 @@ public struct Change: Hashable, Sendable {
         return all
     }
 
-    /// The newest stamp in the change.
-    public var newestStamp: Stamp? { stamps.max() }
+    /// The newest stamp in the change (computed without building the list of stamps).
+    public var newestStamp: Stamp? {
+        var newest = tombstone
+        for item in items.values where newest.map({ $0 < item.stamp }) ?? true { newest = item.stamp }
+        return newest
+    }
+
+    /// A stamp of the change whose origin is not the change's origin, if there is one.
+    public var foreignStamp: Stamp? {
+        if let tombstone, tombstone.origin != origin { return tombstone }
+        return items.values.first { $0.stamp.origin != origin }?.stamp
+    }
 
     public var isEmpty: Bool { items.isEmpty && tombstone == nil }
 

@@ -13,7 +13,10 @@ public struct Stamp: Hashable, Comparable, Sendable, CustomStringConvertible {
     }
 
     public static func < (a: Stamp, b: Stamp) -> Bool {
-        a.hlc != b.hlc ? a.hlc < b.hlc : a.origin.utf8.lexicographicallyPrecedes(b.origin.utf8)
+        if a.hlc != b.hlc { return a.hlc < b.hlc }
+        // Most ties are one write's items: the same origin, often the same storage.
+        if a.origin == b.origin { return false }
+        return a.origin.utf8.lexicographicallyPrecedes(b.origin.utf8)
     }
 
     /// The wall-clock milliseconds part.

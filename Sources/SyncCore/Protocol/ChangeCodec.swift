@@ -75,26 +75,32 @@ public enum ChangeCodec {
         var dataset: String?, key: String?, regionText: String?, origin: String?
         var items: [String: ItemWrite]?
         var tombstone: Stamp?
-        var seen: Set<String> = []
+        var seen: UInt8 = 0   // one bit per member: each may appear once
+        func once(_ bit: UInt8, _ member: String) throws {
+            guard seen & bit == 0 else { throw WireError("a change has member '\(member.prefix(40))' twice") }
+            seen |= bit
+        }
         try r.object { r, member in
-            guard seen.insert(member).inserted else { throw WireError("a change has member '\(member.prefix(40))' twice") }
             switch member {
-            case "dataset": dataset = try text(&r, "dataset", max: 64)
-            case "key": key = try text(&r, "key", max: maxKeyBytes)
-            case "region": regionText = try text(&r, "region", max: 6)
-            case "origin": origin = try text(&r, "origin", max: 63)
+            case "dataset": try once(1, member); dataset = try text(&r, "dataset", max: 64)
+            case "key": try once(2, member); key = try text(&r, "key", max: maxKeyBytes)
+            case "region": try once(4, member); regionText = try text(&r, "region", max: 6)
+            case "origin": try once(8, member); origin = try text(&r, "origin", max: 63)
             case "tombstone":
+                try once(16, member)
                 guard r.peek == UInt8(ascii: "{") else {
                     throw WireError("'tombstone' must be a stamp object {\"h\": …, \"o\": …}; omit it when there is none")
                 }
                 tombstone = try stamp(&r, what: "tombstone")
             case "items":
+                try once(32, member)
                 var read: [String: ItemWrite] = [:]
+                var lastOrigin: String?
                 try r.object { r, name in
                     guard !name.isEmpty, name.utf8.count <= 64 else { throw WireError("item name '\(name.prefix(40))' must be 1-64 bytes") }
-                    guard read[name] == nil else { throw WireError("item '\(name.prefix(40))' appears twice") }
                     guard read.count < maxItems else { throw WireError("a change may carry at most \(maxItems) items") }
-                    read[name] = try item(&r, name: name)
+                    let write = try item(&r, name: name, sameOriginAs: &lastOrigin)
+                    guard read.updateValue(write, forKey: name) == nil else { throw WireError("item '\(name.prefix(40))' appears twice") }
                 }
                 items = read
             default:
@@ -103,7 +109,7 @@ public enum ChangeCodec {
         }
         guard let dataset else { throw WireError("a change needs \"dataset\"") }
         guard let key else { throw WireError("a change of dataset '\(dataset)' needs \"key\"") }
-        let label = "change \(dataset)/\(key.prefix(80))"
+        var label: String { "change \(dataset)/\(key.prefix(80))" }
         guard !key.isEmpty else { throw WireError("a change of dataset '\(dataset)' has an empty key") }
         guard let regionText else { throw WireError("\(label) needs \"region\"") }
         guard let origin else { throw WireError("\(label) needs \"origin\"") }
@@ -140,13 +146,18 @@ public enum ChangeCodec {
         return Stamp(hlc: hlc, origin: origin)
     }
 
-    private static func item(_ r: inout JSONReader, name: String) throws -> ItemWrite {
+    /// One item: {"v", "h", "o"}. Items of one write share their origin: `sameOriginAs` holds the
+    /// last one read, so equal origins share one string.
+    private static func item(_ r: inout JSONReader, name: String, sameOriginAs last: inout String?) throws -> ItemWrite {
         var hlc: Int64?, origin: String?, value: JSONValue?
-        let what = "item '\(name.prefix(40))'"
+        var what: String { "item '\(name.prefix(40))'" }
         try r.object { r, member in
             switch member {
             case "h" where hlc == nil: hlc = try clock(&r, what: what)
-            case "o" where origin == nil: origin = try text(&r, "\(what).o", max: 63)
+            case "o" where origin == nil:
+                let read: String
+                do { read = try text(&r, "o", max: 63) } catch { throw WireError("\(what): \(error)") }
+                if read == last { origin = last } else { origin = read; last = read }
             case "v" where value == nil:
                 guard r.peek != UInt8(ascii: "{"), r.peek != UInt8(ascii: "[") else {
                     throw WireError("\(what): a data item value must be text, a number, a boolean or null")

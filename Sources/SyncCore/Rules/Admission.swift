@@ -35,7 +35,7 @@ public struct Admission: Sendable {
         guard let origin = topology.node(change.origin) else {
             return refuse("its origin is not a node of this federation")
         }
-        if let stranger = change.stamps.first(where: { $0.origin != change.origin }) {
+        if let stranger = change.foreignStamp {
             return refuse("it carries a stamp by '\(stranger.origin)': one change is one node's write")
         }
         if topology.parent(of: neighbour)?.id == node {

@@ -1,4 +1,5 @@
 import Foundation
+import Posix
 import SyncCore
 import SyncEngine
 import SyncStore
@@ -49,9 +50,23 @@ public struct NodeContext: Sendable {
     }
 
     /// Opens the node's store and its replication engine.
-    public func openReplica(wallClock: any WallClock = SystemClock.fromEnvironment()) throws -> Replica {
-        try Replica(topology: topology, nodeID: node.id, store: try openStore(), wallClock: wallClock,
-                    revocationVerifier: CARevocationVerifier(caFile: caFile))
+    /// - Parameter announcing: tell the node serving this store about each commit (commands do;
+    ///   the serving node itself does not).
+    public func openReplica(wallClock: any WallClock = SystemClock.fromEnvironment(), announcing: Bool = false) throws -> Replica {
+        let name = wakeName
+        var announce: (@Sendable () -> Void)?
+        if announcing { announce = { @Sendable in WakeReceiver.poke(name: name) } }
+        let store = try openStore()
+        return try Replica(topology: topology, nodeID: node.id, store: store, wallClock: wallClock,
+                           signal: ChangeSignal(announce: announce), revocationVerifier: CARevocationVerifier(caFile: caFile))
+    }
+
+    /// The name of the wake-up socket the node serving this store listens on: one per database file.
+    public var wakeName: String {
+        let path = URL(fileURLWithPath: databasePath).standardizedFileURL.resolvingSymlinksInPath().path
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325   // FNV-1a
+        for byte in path.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return "syncnode-wake-" + String(hash, radix: 16)
     }
 
     /// Checks the certificate files exist, are readable, carry this node's

@@ -79,7 +79,7 @@ extension NodeContext {
     /// The node's engine for a command, warning on standard error when an
     /// outbox overflows (the neighbour will get a full resync).
     func openReplicaForCommand() throws -> Replica {
-        let replica = try openReplica()
+        let replica = try openReplica(announcing: true)
         let limit = topology.policy.maxOutboxEntries
         replica.onOutboxOverflow { peer in
             Output.warn("warning: more than \(limit) changes were waiting for \(peer): its outbox was dropped and \(peer) "

@@ -1,0 +1,51 @@
+import Foundation
+
+/// PostgreSQL 15 logical replication over mutual TLS and the raw SQLite floor,
+/// measured by the shared peer scripts (`../shared/peers`) in the same run,
+/// with the same row shape (random UUID ids, ~200 bytes).
+struct Peers {
+    var catchUp: Double?          // one hop, subscription enabled after the rows were written
+    var chainCatchUp: Double?     // two hops A → B → C
+    var streaming: Double?        // one hop while the rows are written
+    var chainLatencyP50: Double?  // two hops, synchronous_commit on at the subscribers
+    var chainLatencyP99: Double?
+    var sqliteRandom: Double?     // sqlite_bulk.sh rand: 1M rows, one transaction, WAL, synchronous=NORMAL
+
+    /// Runs the scripts in `directory` (as root: they use runuser -u postgres).
+    static func measure(directory: String, rows: Int, report: Report) -> Peers {
+        var peers = Peers()
+        func script(_ name: String, _ arguments: [String] = []) -> String? {
+            report.say("  peers: \(name) \(arguments.joined(separator: " "))")
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            process.arguments = ["\(directory)/\(name)"] + arguments
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            guard (try? process.run()) != nil else { return nil }
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else { report.say("  peers: \(name) exited \(process.terminationStatus)"); return nil }
+            return String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init)
+        }
+        guard script("pg_setup.sh") != nil else { return peers }
+        defer { _ = script("pg_stop.sh") }
+        let size = ["--rows", String(rows)]
+        peers.catchUp = script("pg_stream.sh", ["--catchup"] + size).flatMap { median(after: "rows/s", in: $0) }
+        peers.streaming = script("pg_stream.sh", size).flatMap { median(after: "rows/s", in: $0) }
+        peers.chainCatchUp = script("pg_chain_stream.sh", ["--catchup"] + size).flatMap { median(after: "rows/s", in: $0) }
+        if let line = script("pg_chain_latency.sh", ["--sub-sync", "on"]) {
+            peers.chainLatencyP50 = median(after: "p50", in: line)
+            peers.chainLatencyP99 = median(after: "p99", in: line)
+        }
+        peers.sqliteRandom = script("sqlite_bulk.sh", ["rand"]).flatMap { median(after: "):", in: $0) }
+        return peers
+    }
+
+    /// The number after "median=" following `marker` in a script's summary line.
+    static func median(after marker: String, in line: String) -> Double? {
+        guard let at = line.range(of: marker), let m = line.range(of: "median=", range: at.upperBound..<line.endIndex) else { return nil }
+        let digits = line[m.upperBound...].prefix { "0123456789.,e+-".contains($0) }.replacingOccurrences(of: ",", with: "")
+        return Double(digits)
+    }
+}

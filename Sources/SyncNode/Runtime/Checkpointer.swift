@@ -1,0 +1,28 @@
+import Foundation
+import SyncStore
+
+/// Moves the write-ahead log into the database once a second on a connection
+/// of its own, so no commit (and no change's latency) pays for a checkpoint.
+final class Checkpointer: Service {
+    let name = "checkpointer"
+    private let store: SQLiteStore
+    private let log: Log
+    private let worker = PeriodicWorker(name: "syncnode-checkpoint", interval: 1)
+
+    init(store: SQLiteStore, log: Log) throws {
+        self.store = store
+        self.log = log
+        try store.checkpointInBackground()
+    }
+
+    func start() {
+        worker.start { [self] in
+            do { try store.checkpoint() } catch { log.warning("checkpoint_failed", ["error": "\(error)"]) }
+        }
+    }
+
+    func stop() {
+        worker.stop()
+        _ = try? store.checkpoint()
+    }
+}
