@@ -37,11 +37,14 @@ public final class FederationClock: WallClock {
     /// Takes in one health exchange with the parent: sent and answered at `sent` and `received` on
     /// this clock, the parent's clock read `parentMillis` in between. Returns the new correction when
     /// it moved (the caller keeps it), nil when the offset is within jitter or the exchange took too
-    /// long to tell.
+    /// long to tell. Only an offset beyond the jitter threshold plus the round trip's uncertainty counts.
     public func adjust(sent: Int64, received: Int64, parentMillis: Int64) -> Int64? {
         guard received >= sent, received - sent < 2000 else { return nil }
         let offset = FederationClock.bounded(parentMillis) - (sent + (received - sent) / 2)
-        guard abs(offset) > FederationClock.threshold else { return nil }
+        // The parent read its clock somewhere in the round trip: the offset is uncertain by half of
+        // it. A slow exchange (a loaded hub) must not pass for skew.
+        let uncertainty = (received - sent) / 2
+        guard abs(offset) > FederationClock.threshold + uncertainty else { return nil }
         return correction.withLock { value in
             value += offset
             return value

@@ -87,6 +87,8 @@ public struct ReplicationError: Error, CustomStringConvertible, Sendable {
         case forbidden
         /// Well-formed but not acceptable here: unknown dataset or item, … (HTTP 422).
         case refused
+        /// Not now: the node is too busy to take it; the sender keeps it and retries (HTTP 503).
+        case busy
     }
 
     public let kind: Kind

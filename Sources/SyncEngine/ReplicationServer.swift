@@ -11,9 +11,19 @@ public struct ReplicationServer: Sendable {
     /// Whether the node is shutting down (long-polls answer at once then).
     public let isStopping: @Sendable () -> Bool
 
-    public init(replica: Replica, isStopping: @escaping @Sendable () -> Bool = { false }) {
+    /// Pushes decoded and applied at once. Applying is serial (one writer), so more than a few
+    /// in flight only holds decoded batches in memory: a hub with a hundred children pushing at
+    /// once keeps its memory to a few batches, and the rest wait in line.
+    private let applying: DispatchSemaphore
+    /// Longest a push waits in that line before it is answered "busy, retry".
+    private let applyWait: Double
+
+    public init(replica: Replica, isStopping: @escaping @Sendable () -> Bool = { false },
+                concurrentPushes: Int = 2, applyWait: Double = 30) {
         self.replica = replica
         self.isStopping = isStopping
+        applying = DispatchSemaphore(value: max(1, concurrentPushes))
+        self.applyWait = applyWait
     }
 
     private func requireChild(_ peer: String, _ what: String) throws {
@@ -28,6 +38,11 @@ public struct ReplicationServer: Sendable {
     /// leaves the cursor where it is.
     public func push(from peer: String, body: [UInt8]) throws -> PushAnswer {
         try requireChild(peer, "push")
+        guard applying.wait(timeout: .now() + applyWait) == .success else {
+            throw ReplicationError("\(replica.nodeID) is busy applying other children's pushes; nothing was applied, push again shortly",
+                                   kind: .busy)
+        }
+        defer { applying.signal() }
         let batch: Batch
         do { batch = try Batch.decode(body) } catch {
             throw ReplicationError("the body of POST \(Endpoint.push) is not valid: \(error)", kind: .invalid)

@@ -123,8 +123,14 @@ public final class Fleet: @unchecked Sendable {   // used from the thread that d
         process.waitUntilExit()
     }
 
+    /// Stops every node: all are told at once, then each is waited for.
     public func stopAll() {
-        for id in lock.withLock({ processes.keys.sorted() }) { stop(id) }
+        let all = lock.withLock { () -> [Process] in
+            defer { processes.removeAll() }
+            return Array(processes.values)
+        }
+        for process in all where process.isRunning { process.terminate() }
+        for process in all { process.waitUntilExit() }
     }
 
     public func isRunning(_ id: String) -> Bool { lock.withLock { processes[id]?.isRunning ?? false } }

@@ -21,6 +21,10 @@ final class FederationClockTests: XCTestCase {
         let corrected = clock.millis()
         XCTAssertNil(clock.adjust(sent: corrected, received: corrected + 10, parentMillis: corrected + 300))
         XCTAssertNil(clock.adjust(sent: corrected, received: corrected + 5_000, parentMillis: corrected + 60_000))
+        // A slow exchange on a loaded hub: 1.9 s round trip, the parent answered at its very end.
+        // The 950 ms "offset" is within the round trip's uncertainty, not skew.
+        XCTAssertNil(clock.adjust(sent: corrected, received: corrected + 1_900, parentMillis: corrected + 1_900))
+        XCTAssertEqual(clock.correctionMillis, -10_800_000)
         // A hostile reading cannot overflow the arithmetic.
         XCTAssertNotNil(clock.adjust(sent: corrected, received: corrected + 10, parentMillis: .max))
         XCTAssertLessThanOrEqual(abs(clock.correctionMillis), 1 << 51)

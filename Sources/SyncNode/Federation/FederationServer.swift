@@ -26,12 +26,28 @@ public struct ServerLimits: Sendable {
     public var maxHandshaking = 64
     /// Most handshakes in progress from one IP address.
     public var maxHandshakingPerAddress = 8
+    /// Seconds a new connection waits in line for a handshake slot before it is turned away: a burst
+    /// of honest peers (a hub's children all reconnecting after a restart) queues; a flood still
+    /// gets nowhere, since the slots it waits for are bounded as before.
+    public var handshakeQueueSeconds = 3.0
     /// Most connections one authenticated peer (node or source system) holds at once.
     public var maxPerPeer = 12
     /// Request size limits.
     public var parser = HTTPParserLimits()
 
     public init() {}
+
+    /// These limits, raised where a node has many neighbours: a hub with a hundred children holds
+    /// two or three connections to each (push, long-poll, health), and districts behind one NAT share
+    /// an address. The tight bounds stay where they were: handshakes per address (before a peer has
+    /// proved who it is) and connections per authenticated peer.
+    public func sized(forNeighbours count: Int) -> ServerLimits {
+        var sized = self
+        let needed = 64 + 3 * count
+        sized.maxConnections = max(maxConnections, needed)
+        sized.maxPerAddress = max(maxPerAddress, needed)
+        return sized
+    }
 }
 
 /// The federation port: HTTP/1.1 over TLS with a required client certificate.
@@ -112,14 +128,18 @@ public final class FederationServer: Service {
     }
 
     private func serve(_ socket: TCPSocket) {
-        if let refusal = peers.beginHandshake(socket, limit: limits.maxHandshaking, perAddress: limits.maxHandshakingPerAddress) {
+        // The handshake's deadline runs from the accept: time spent waiting in line counts.
+        let accepted = Date()
+        if let refusal = peers.beginHandshake(socket, limit: limits.maxHandshaking, perAddress: limits.maxHandshakingPerAddress,
+                                              waiting: min(limits.handshakeQueueSeconds, limits.handshakeTimeout / 2)) {
             refusals.increment("too many handshakes")
             log.warning("connection_rejected", ["peer": socket.peer, "reason": refusal])
             socket.close()
             return
         }
-        socket.setTimeout(seconds: limits.handshakeTimeout)
-        deadlines.arm(socket, seconds: limits.handshakeTimeout, what: "the TLS handshake")
+        let remaining = max(limits.handshakeTimeout - Date().timeIntervalSince(accepted), 0.1)
+        socket.setTimeout(seconds: remaining)
+        deadlines.arm(socket, seconds: remaining, what: "the TLS handshake")
         let connection: TLSConnection
         do {
             defer {
@@ -252,10 +272,24 @@ final class PeerSlots: Sendable {
     }
 
     private let counts = Mutex(Counts())
+    /// Signalled when a handshake slot frees up, for connections waiting in line.
+    private let freed = NSCondition()
 
-    /// Admits a handshake, or says why not. When every slot is taken, the
-    /// oldest handshake (if it has already run half a second) is cut for it.
-    func beginHandshake(_ socket: TCPSocket, limit: Int, perAddress: Int) -> String? {
+    /// Admits a handshake, or says why not after waiting up to `waiting` seconds for a slot. When
+    /// every slot is taken, the oldest handshake (if it has already run half a second) is cut for it.
+    func beginHandshake(_ socket: TCPSocket, limit: Int, perAddress: Int, waiting: Double) -> String? {
+        let deadline = Date().addingTimeInterval(waiting)
+        while true {
+            guard let refusal = tryHandshake(socket, limit: limit, perAddress: perAddress) else { return nil }
+            guard Date() < deadline else { return refusal }
+            freed.lock()
+            // Timed, so a signal sent between the attempt and this wait costs at most 50 ms.
+            _ = freed.wait(until: min(deadline, Date().addingTimeInterval(0.05)))
+            freed.unlock()
+        }
+    }
+
+    private func tryHandshake(_ socket: TCPSocket, limit: Int, perAddress: Int) -> String? {
         let (refusal, evicted) = counts.withLock { c -> (String?, TCPSocket?) in
             let fromAddress = c.handshaking.values.filter { $0.socket.peerHost == socket.peerHost }.count
             guard fromAddress < perAddress else { return ("more than \(perAddress) handshakes at once from \(socket.peerHost)", nil) }
@@ -275,7 +309,12 @@ final class PeerSlots: Sendable {
         return refusal
     }
 
-    func endHandshake(_ socket: TCPSocket) { counts.withLock { $0.handshaking[ObjectIdentifier(socket)] = nil } }
+    func endHandshake(_ socket: TCPSocket) {
+        counts.withLock { $0.handshaking[ObjectIdentifier(socket)] = nil }
+        freed.lock()
+        freed.signal()
+        freed.unlock()
+    }
 
     func enter(_ peer: String, limit: Int) -> Bool {
         counts.withLock { c in

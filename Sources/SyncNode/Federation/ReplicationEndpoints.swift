@@ -44,6 +44,7 @@ enum ReplicationEndpoints {
             case .invalid: throw RequestError(400, error.message)
             case .forbidden: throw RequestError(403, error.message)
             case .refused: throw RequestError(422, error.message)
+            case .busy: throw RequestError(503, error.message)
             }
         }
     }

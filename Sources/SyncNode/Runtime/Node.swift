@@ -41,7 +41,8 @@ public final class Node: Sendable {
             throw SyncNodeError("set up TLS for \(context.node.id)", error.description,
                                 hint: "check the files in \(context.certificateDirectory) (syncnode cert issue writes them)", underlying: error)
         }
-        let federation = try FederationServer(context: context, replica: replica, tls: tls, log: log, limits: options.limits, isStopping: { stopping.isSet })
+        let federation = try FederationServer(context: context, replica: replica, tls: tls, log: log, limits: options.limits.sized(forNeighbours: context.children.count + 1),
+                                                isStopping: { stopping.isSet })
         credentials.attach(federation)
         self.federation = federation
         admin = try options.adminPort.map { try AdminServer(context: context, replica: replica, refusals: federation.refusals, log: log, port: $0) }
