@@ -19,12 +19,18 @@ struct Peers {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/bin/bash")
             process.arguments = ["\(directory)/\(name)"] + arguments
-            let out = Pipe()
+            // To a file, not a pipe: pg_setup.sh starts postmasters that inherit its standard output
+            // and keep a pipe open long after the script ended.
+            let outputPath = NSTemporaryDirectory() + "syncnode-peers-\(UUID().uuidString).out"
+            guard FileManager.default.createFile(atPath: outputPath, contents: nil),
+                  let out = FileHandle(forWritingAtPath: outputPath) else { return nil }
+            defer { try? FileManager.default.removeItem(atPath: outputPath) }
             process.standardOutput = out
             process.standardError = FileHandle.nullDevice
             guard (try? process.run()) != nil else { return nil }
-            let data = out.fileHandleForReading.readDataToEndOfFile()
             process.waitUntilExit()
+            try? out.close()
+            let data = FileManager.default.contents(atPath: outputPath) ?? Data()
             guard process.terminationStatus == 0 else { report.say("  peers: \(name) exited \(process.terminationStatus)"); return nil }
             return String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init)
         }

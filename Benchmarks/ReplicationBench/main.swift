@@ -64,8 +64,19 @@ func replication(report: Report, directory: String) throws {
     let hop2 = try watch.time("gd", from: "sz", reaching: total, report: report)
     report.say(String(format: "hop city → province:         %9.0f records/s (%.1f s, %.0f%% of raw)", Double(total) / hop2, hop2, 100 * Double(total) / hop2 / rawRate))
 
-    // 3. Single-change latency district → province with every node up and idle.
-    Thread.sleep(forTimeInterval: 1)
+    // 3. Single-change latency district → province with every node up and idle: after the bulk
+    // hops the nodes still trim outboxes and checkpoint their WAL for a while; wait until all
+    // three use less than 5 % of a core (at most a minute).
+    // The bulk phases left hundreds of MB of dirty pages that the kernel writes back over the next
+    // half minute, and every fsync on the way waits behind them: flush them first (sync(1)).
+    let settled = Date()
+    let flush = Process()
+    flush.executableURL = URL(fileURLWithPath: "/bin/sync")
+    try flush.run()
+    flush.waitUntilExit()
+    while Date().timeIntervalSince(settled) < 60,
+          NodeUsage.idleCPU(fleet: fleet, ids: ["sz-pingshan", "sz", "gd"], seconds: 1).values.contains(where: { $0 > 0.05 }) {}
+    report.say(String(format: "  (nodes idle %.0f s after the hops)", Date().timeIntervalSince(settled)))
     let writer = LocalWriter(replica: try fleet.replica("sz-pingshan"))
     let province = try SQLiteStore(readingOnly: "\(fleet.data("gd"))/node.db")
     var latencies: [Double] = []

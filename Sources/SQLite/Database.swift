@@ -25,8 +25,30 @@ public final class Database {
         }
         self.handle = db
         self.path = path
-        sqlite3_busy_timeout(db, 10_000)
         sqlite3_extended_result_codes(db, 1)
+        setBusyTimeout(milliseconds: 10_000)
+    }
+
+    /// How long a statement waits for another connection's lock before failing with SQLITE_BUSY.
+    ///
+    /// SQLite's own handler (`sqlite3_busy_timeout`) sleeps 1, 2, 5, 10 … 100 ms between tries, so a
+    /// writer that meets another process's transaction for a moment (`syncnode write` beside
+    /// `serve`) can sleep 100 ms and more after the lock is free: the tail of single-change
+    /// latency. This handler retries every 0.1 ms for the first 2 ms, every 0.5 ms up to 22 ms,
+    /// then every 2 ms until the timeout.
+    public func setBusyTimeout(milliseconds: Int) {
+        guard milliseconds > 0, let limit = UnsafeMutableRawPointer(bitPattern: milliseconds) else {
+            sqlite3_busy_handler(handle, nil, nil)
+            return
+        }
+        sqlite3_busy_handler(handle, { context, tries in
+            let limit = Double(Int(bitPattern: context))
+            let n = Double(tries)
+            let waited = n < 20 ? n * 0.1 : n < 60 ? 2 + (n - 20) * 0.5 : 22 + (n - 60) * 2
+            guard waited < limit else { return 0 }
+            usleep(tries < 20 ? 100 : tries < 60 ? 500 : 2_000)
+            return 1
+        }, limit)
     }
 
     deinit {

@@ -75,7 +75,8 @@ public final class ParentLink: Sendable {
         let corrected = replica.wallClock.adjust(sent: sent, received: received, parentMillis: answer.time)
         let skew = FederationClock.bounded(answer.time) - (sent + received) / 2
         let now = replica.wallClock.now()
-        try replica.store.write { tx in
+        // Health and the clock correction are measured again at the next exchange: no fsync for them.
+        try replica.store.write(.processCrash) { tx in
             try tx.recordHeard(peer: parent.id, at: now, certificateNotAfter: channel.peerCertificateNotAfter)
             if let corrected {
                 try tx.setNodeMeta(FederationClock.correctionKey, String(corrected))
@@ -137,7 +138,9 @@ public final class ParentLink: Sendable {
         }
         let answer = try channel.push(batch.body)
         let now = replica.wallClock.millis()
-        let mended = try replica.store.write { tx -> Bool in
+        // Acknowledgement only: lost in a power cut, the parent's answer to the next push says the
+        // same again (it skips what it holds), and a mend below is found again from that answer.
+        let mended = try replica.store.write(.processCrash) { tx -> Bool in
             let pushed = try tx.cursor(peer: parent.id, name: "pushed"), last = try tx.lastLogSeq()
             let intoGap = try tx.logGaps().contains { $0.contains(answer.received) } && answer.received > pushed
             if answer.received > last || intoGap {

@@ -76,7 +76,9 @@ public struct ReplicationServer: Sendable {
     public func pull(for peer: String, _ request: PullRequest) throws -> [UInt8] {
         try requireChild(peer, "pull")
         let now = replica.wallClock.millis()
-        let state = try replica.store.write { tx -> OutboxState? in
+        // Acknowledgement only: lost in a power cut, the child asks after the same position again
+        // (its cursor is durable with its data) and the entries it holds are not sent twice.
+        let state = try replica.store.write(.processCrash) { tx -> OutboxState? in
             if let why = try regression(of: peer, request, tx) {
                 try tx.dropOutbox(peer: peer, at: now)
                 try tx.resetCursor(peer: peer, name: "delivered", value: min(request.after, try tx.lastLogSeq()), at: now)
@@ -148,7 +150,8 @@ public struct ReplicationServer: Sendable {
         let reports = (message.reports ?? []).filter { below.contains($0.id) }
         let now = replica.wallClock.now()
         let skew = FederationClock.bounded(message.time) - replica.wallClock.millis()
-        try replica.store.write { tx in
+        // Reports and health are sent again at the next exchange: no fsync for them.
+        try replica.store.write(.processCrash) { tx in
             try tx.recordHeard(peer: peer, at: now, certificateNotAfter: certificateNotAfter)
             try tx.setNodeMeta(FederationClock.skewKeyPrefix + peer, String(skew))
             if !reports.isEmpty { try tx.storeReports(reports, via: peer, at: now) }

@@ -67,10 +67,17 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
         defer { checkpointLock.unlock() }
         if checkpointer == nil {
             let db = try wrap { try Database(path: path) }
-            try wrap { try db.execute("PRAGMA busy_timeout = 1000") }
+            db.setBusyTimeout(milliseconds: 1000)
             checkpointer = db
         }
         return try wrap { try checkpointer!.first("PRAGMA wal_checkpoint(PASSIVE)") { $0.int(1) - $0.int(2) } ?? 0 }
+    }
+
+    /// The writer connection's `PRAGMA synchronous` (2 = FULL), for tests.
+    func synchronousSetting() throws -> Int {
+        writeLock.lock()
+        defer { writeLock.unlock() }
+        return try wrap { try writer.first("PRAGMA synchronous") { $0.int(0) } ?? -1 }
     }
 
     /// Leaves checkpoints to `checkpoint()` (the serving node's maintenance): commits no longer run them.
@@ -130,12 +137,19 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
         return try wrap { try body(StoreAccess(db: reader)) }
     }
 
+    /// WAL mode keeps commits in order, so a commit with synchronous=NORMAL (no fsync) becomes
+    /// durable with the next synchronous=FULL commit or checkpoint that syncs the log after it.
     @discardableResult
-    public func write<T>(_ body: (any ReplicaWriting) throws -> T) throws -> T {
+    public func write<T>(_ durability: Durability, _ body: (any ReplicaWriting) throws -> T) throws -> T {
         guard !readOnly else { throw StoreError("write to \(path)", "the store was opened for reading only") }
         writeLock.lock()
         defer { writeLock.unlock() }
-        return try wrap { try writer.transaction { try body(StoreAccess(db: writer)) } }
+        return try wrap {
+            guard durability == .processCrash else { return try writer.transaction { try body(StoreAccess(db: writer)) } }
+            try writer.execute("PRAGMA synchronous=NORMAL")
+            defer { try? writer.execute("PRAGMA synchronous=FULL") }
+            return try writer.transaction { try body(StoreAccess(db: writer)) }
+        }
     }
 
     public func externalCommits() throws -> Int64 {
@@ -149,7 +163,7 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
     public static func onlineCopy(of path: String, to copy: String) throws {
         do {
             let source = try Database(path: path, readOnly: true)
-            try source.execute("PRAGMA busy_timeout = 10000")
+            source.setBusyTimeout(milliseconds: 10_000)
             try source.run("VACUUM INTO ?", copy)
         } catch let error as SQLiteError {
             throw StoreError("copy the store \(path)", error.description, hint: error.code & 0xff == 13 ? "the disk is full" : nil, underlying: error)

@@ -95,6 +95,49 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(gd.lastError, "connection refused again", "the last error stays visible with its time")
     }
 
+    /// A writer that meets another connection's transaction waits for it (in short steps) and
+    /// goes on once it ends; past its timeout it fails with SQLITE_BUSY rather than hang.
+    func testAWriterWaitsForAnotherConnectionUpToItsTimeout() throws {
+        let path = "\(try directory())/busy.db"
+        try Database(path: path).execute("PRAGMA journal_mode=WAL; CREATE TABLE t(x INTEGER)")
+        let waiter = try Database(path: path)
+        let locked = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        let holder = Thread {
+            // Another connection holds the write lock until the test lets it go.
+            guard let db = try? Database(path: path), (try? db.execute("BEGIN IMMEDIATE; INSERT INTO t VALUES (1)")) != nil else { return }
+            locked.signal()
+            release.wait()
+            Thread.sleep(forTimeInterval: 0.1)
+            try? db.execute("COMMIT")
+            done.signal()
+        }
+        holder.start()
+        XCTAssertEqual(locked.wait(timeout: .now() + 10), .success)
+        waiter.setBusyTimeout(milliseconds: 50)
+        XCTAssertThrowsError(try waiter.execute("INSERT INTO t VALUES (2)")) { error in
+            XCTAssertEqual((error as? SQLiteError).map { $0.code & 0xff }, 5, "SQLITE_BUSY: \(error)")
+        }
+        waiter.setBusyTimeout(milliseconds: 5_000)
+        release.signal()
+        try waiter.execute("INSERT INTO t VALUES (3)")
+        XCTAssertEqual(done.wait(timeout: .now() + 10), .success)
+        XCTAssertEqual(try waiter.first("SELECT group_concat(x) FROM t") { $0.text(0) }, "1,3")
+    }
+
+    /// A transaction that only needs to survive a process crash commits like any other and is
+    /// seen by the next reader; the connection goes back to synchronous=FULL after it.
+    func testAProcessCrashWriteCommitsAndRestoresFullSync() throws {
+        let store = try SQLiteStore(path: "\(try directory())/node.db", nodeID: "sz", federation: "gd-test")
+        try store.write(.processCrash) { try $0.setCursor(peer: "gd", name: "pushed", value: 7, at: 1) }
+        XCTAssertEqual(try store.read { try $0.cursor(peer: "gd", name: "pushed") }, 7)
+        XCTAssertThrowsError(try store.write(.processCrash) { tx -> Void in
+            try tx.setCursor(peer: "gd", name: "pushed", value: 9, at: 2)
+            throw StoreError("test", "rolled back")
+        })
+        XCTAssertEqual(try store.read { try $0.cursor(peer: "gd", name: "pushed") }, 7)
+        XCTAssertEqual(try store.synchronousSetting(), 2, "FULL again after a processCrash write")
+    }
+
     func testFailedTransactionAppliesNothing() throws {
         let store = try SQLiteStore.inMemory(nodeID: "sz", federation: "gd-test")
         struct Boom: Error {}

@@ -237,18 +237,37 @@ public protocol ReplicaWriting: ReplicaReading {
     func setNodeMeta(_ key: String, _ value: String) throws
 }
 
+/// What a committed transaction must survive.
+public enum Durability: Sendable {
+    /// A power cut: on stable storage before the commit returns. Everything that changes data or
+    /// moves a cursor that decides what is applied (`received`, a child's pull position).
+    case powerCut
+    /// A process crash only: made durable by the next `powerCut` commit or checkpoint. For
+    /// bookkeeping whose loss on a power cut only makes a neighbour re-send what the receiver
+    /// skips anyway: acknowledgements (outbox trimming, `pushed`, `delivered`) and health.
+    case processCrash
+}
+
 /// A node's persistent state behind one port: SQLite in a running node
 /// (`SyncStore`), and whatever else can honour these transactions.
 public protocol ReplicaStore: AnyObject, Sendable {
     /// Runs `body` with a consistent read snapshot; never waits for a writer.
     func read<T>(_ body: (any ReplicaReading) throws -> T) throws -> T
-    /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.
+    /// Runs `body` in one transaction: committed if it returns, rolled back if it throws; durable
+    /// as `durability` says. Commits are durable in order: a later `powerCut` commit makes every
+    /// earlier commit durable too.
     @discardableResult
-    func write<T>(_ body: (any ReplicaWriting) throws -> T) throws -> T
+    func write<T>(_ durability: Durability, _ body: (any ReplicaWriting) throws -> T) throws -> T
     /// Where the store lives, for messages.
     var location: String { get }
     /// A number that changes when another process commits to the store.
     func externalCommits() throws -> Int64
+}
+
+extension ReplicaStore {
+    /// Runs `body` in one transaction that survives a power cut.
+    @discardableResult
+    public func write<T>(_ body: (any ReplicaWriting) throws -> T) throws -> T { try write(.powerCut, body) }
 }
 
 /// Checks a revocation list the federation CA signed; what the engine needs of
