@@ -16,22 +16,26 @@ struct Peers {
         var peers = Peers()
         func script(_ name: String, _ arguments: [String] = []) -> String? {
             report.say("  peers: \(name) \(arguments.joined(separator: " "))")
+            // pg_setup.sh starts postmasters that inherit every descriptor the script had, among them
+            // the one Foundation's Process watches for the child's exit: it never sees the end. So the
+            // script writes its exit status to a file, and that file is what is waited for.
+            let base = NSTemporaryDirectory() + "syncnode-peers-\(UUID().uuidString)"
+            defer { for suffix in [".out", ".rc"] { try? FileManager.default.removeItem(atPath: base + suffix) } }
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/bin/bash")
-            process.arguments = ["\(directory)/\(name)"] + arguments
-            // To a file, not a pipe: pg_setup.sh starts postmasters that inherit its standard output
-            // and keep a pipe open long after the script ended.
-            let outputPath = NSTemporaryDirectory() + "syncnode-peers-\(UUID().uuidString).out"
-            guard FileManager.default.createFile(atPath: outputPath, contents: nil),
-                  let out = FileHandle(forWritingAtPath: outputPath) else { return nil }
-            defer { try? FileManager.default.removeItem(atPath: outputPath) }
-            process.standardOutput = out
+            process.arguments = ["-c", #"bash "$0" "${@:3}" > "$1.out" 2>/dev/null < /dev/null; echo $? > "$1.rc.tmp"; mv "$1.rc.tmp" "$1.rc""#,
+                                 "\(directory)/\(name)", base, "-"] + arguments
+            process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             guard (try? process.run()) != nil else { return nil }
-            process.waitUntilExit()
-            try? out.close()
-            let data = FileManager.default.contents(atPath: outputPath) ?? Data()
-            guard process.terminationStatus == 0 else { report.say("  peers: \(name) exited \(process.terminationStatus)"); return nil }
+            let started = Date()
+            while !FileManager.default.fileExists(atPath: base + ".rc") {
+                guard Date().timeIntervalSince(started) < 1800 else { report.say("  peers: \(name) did not finish in 30 minutes"); return nil }
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+            let status = Int32((try? String(contentsOfFile: base + ".rc", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? -1
+            let data = FileManager.default.contents(atPath: base + ".out") ?? Data()
+            guard status == 0 else { report.say("  peers: \(name) exited \(status)"); return nil }
             return String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init)
         }
         guard script("pg_setup.sh") != nil else { return peers }

@@ -14,6 +14,39 @@ final class OperatorsTests: XCTestCase {
         policy: ["silentAfterSeconds": 3, "stalledAfterSeconds": 60])
     }
 
+    /// `syncnode calendar` counts a deadline across the National Day week from the topology's
+    /// policy, warns for a year without holidays, and a topology with a bad calendar does not load.
+    func testTheCalendarCountsWorkingDaysFromThePolicy() throws {
+        let f = try Federation(self, nodes: [.init(id: "gd", tier: "province", region: "440000", name: "广东省")],
+                               policy: ["holidays": ["2026-09-25", "2026-10-01", "2026-10-02", "2026-10-05", "2026-10-06", "2026-10-07"],
+                                        "workdays": ["2026-09-20", "2026-10-10"]])
+        let answer = try f.run(["calendar", "--topology", f.topologyPath, "--from", "2026-09-30", "--days", "5", "--json"]).check()
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(answer.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(json["deadline"] as? String, "2026-10-13")
+        XCTAssertEqual(json["covered"] as? Bool, true)
+        let days = try XCTUnwrap(json["days"] as? [[String: Any]])
+        XCTAssertEqual(days.filter { $0["working"] as? Bool == true }.map { $0["date"] as? String },
+                       ["2026-09-30", "2026-10-08", "2026-10-09", "2026-10-10", "2026-10-12", "2026-10-13"])
+
+        let table = try f.run(["calendar", "--topology", f.topologyPath, "--from", "2026-10-09", "--days", "1"]).check()
+        XCTAssertTrue(table.stdout.contains("调休"), table.stdout)
+        XCTAssertTrue(table.stdout.contains("due by the end of 2026-10-10"), table.stdout)
+        let uncovered = try f.run(["calendar", "--topology", f.topologyPath, "--from", "2027-03-01"]).check()
+        XCTAssertTrue(uncovered.stderr.contains("no holidays for 2027"), uncovered.stderr)
+        let badDate = try f.run(["calendar", "--topology", f.topologyPath, "--from", "2026-02-30"])
+        XCTAssertNotEqual(badDate.status, 0)
+        XCTAssertTrue(badDate.stderr.contains("YYYY-MM-DD"), badDate.stderr)
+
+        // A make-up day on a weekday: the topology does not load, for any command.
+        var topology = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: f.topologyPath))) as? [String: Any])
+        topology["policy"] = ["workdays": ["2026-10-09"]]
+        let bad = "\(f.directory)/bad-calendar.json"
+        try JSONSerialization.data(withJSONObject: topology).write(to: URL(fileURLWithPath: bad))
+        let refused = try f.run(["calendar", "--topology", bad])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("policy.workdays") && refused.stderr.contains("2026-10-09 is a weekday"), refused.stderr)
+    }
+
     func testStatusShowsLagRisingWhileTheParentIsDownAndFallingAfter() throws {
         let f = try makeFederation()
         try f.issueCertificates()

@@ -90,6 +90,7 @@ enum TopologyValidator {
                 }
             }
         }
+        for problem in WorkingCalendar.problems(in: topology.policy) { add(nil, problem.field, problem.message) }
         return problems
     }
 

@@ -15,7 +15,7 @@ enum CLI {
         CommandSpec(ConflictsCommand.self), CommandSpec(CatalogPublishCommand.self), CommandSpec(CatalogWithdrawCommand.self),
         CommandSpec(CatalogHandoverCommand.self), CommandSpec(CatalogListCommand.self), CommandSpec(CatalogShowCommand.self),
         CommandSpec(CatalogDCATCommand.self), CommandSpec(BackupCommand.self), CommandSpec(BackupKeyCommand.self),
-        CommandSpec(BackupListCommand.self), CommandSpec(RestoreCommand.self), CommandSpec(DemoCommand.self),
+        CommandSpec(BackupListCommand.self), CommandSpec(RestoreCommand.self), CommandSpec(CalendarCommand.self), CommandSpec(DemoCommand.self),
     ]
 
     static var overview: String {
