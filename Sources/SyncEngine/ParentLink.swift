@@ -38,7 +38,7 @@ public final class ParentLink: Sendable {
     public init(replica: Replica, makeChannel: @escaping @Sendable () -> any ParentChannel,
                 healthMessage: @escaping @Sendable () throws -> HealthMessage,
                 events: @escaping @Sendable (LinkEvent) -> Void = { _ in },
-                interval: Double = 5, batchSize: Int = 2000, retryCap: Double = 30) throws {
+                interval: Double = 5, batchSize: Int = 4000, retryCap: Double = 30) throws {
         guard let parent = replica.topology.parent(of: replica.nodeID) else {
             throw ReplicationError("\(replica.nodeID) is the root: it has no parent to link to")
         }
