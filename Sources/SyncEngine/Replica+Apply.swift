@@ -56,7 +56,11 @@ struct ApplyRun {
     /// Per dataset: change in live records, newest update, newest authority write.
     var statDeltas: [String: (records: Int, updatedAt: Int64, lastWrite: Int64)] = [:]
     var overflowed: [String] = []
-    var known: [String: KnownDataset]?
+    /// The datasets and their entries in force; set to nil when a catalog change in the batch is
+    /// taken, which also drops the destinations worked out from the old entries.
+    var known: [String: KnownDataset]? {
+        didSet { if known == nil { destinations = [:] } }
+    }
     /// Destinations by dataset and region, worked out once per run (a batch is mostly one of each).
     var destinations: [String: [String]] = [:]
 

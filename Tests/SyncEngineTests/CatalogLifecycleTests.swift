@@ -37,6 +37,25 @@ final class CatalogLifecycleTests: XCTestCase {
         XCTAssertEqual(try CatalogService(replica: f.replica("sz-futian")).entry("ps-enterprise")?.version, 4, "every node has the newest version")
     }
 
+    /// One push carries an entry, a record, a changed entry and another record: the city routes
+    /// each record by the entry in force when it applies it, not by what it worked out for the
+    /// first (backflow `all` sends a record down to the sibling district; conditional data does not).
+    func testAnEntryChangedInsideOneBatchRoutesTheRecordsAfterIt() throws {
+        let f = try federation()
+        let district = f.replica("sz-pingshan")
+        let writer = LocalWriter(replica: district)
+        try CatalogService(replica: district).publish(SampleCatalog.entry(backflow: "all"))
+        try writer.write(dataset: "ps-enterprise", values: record)
+        try CatalogService(replica: district).publish(SampleCatalog.entry(shareType: "conditional", backflow: "all"))
+        try writer.write(dataset: "ps-enterprise", values: ["uscc": .string("A2"), "region": .string("440310"), "name": .string("企业二")])
+        XCTAssertEqual(try district.store.read { try $0.outbox(peer: "sz", after: 0, limit: 10) }.count, 4, "all four go up in one batch")
+        try f.settle()
+        let sibling = f.replica("sz-futian")
+        XCTAssertNotNil(try sibling.store.read { try $0.record(dataset: "ps-enterprise", key: "A1") }, "written while shared with backflow all")
+        XCTAssertNil(try sibling.store.read { try $0.record(dataset: "ps-enterprise", key: "A2") }, "written once the data was conditional")
+        XCTAssertNotNil(try f.replica("gd").store.read { try $0.record(dataset: "ps-enterprise", key: "A2") }, "conditional data still goes up")
+    }
+
     func testOnlyTheSourceMayPublishAndInvalidEntriesNameTheField() throws {
         let f = try federation()
         XCTAssertThrowsError(try CatalogService(replica: f.replica("sz")).publish(SampleCatalog.entry())) {
