@@ -33,7 +33,7 @@ public struct CatalogService: Sendable {
         next.version = (try self.entry(entry.id)?.version ?? 0) + 1
         next.status = "published"
         next.handover = nil
-        do { try next.validate(in: replica.topology) } catch { throw ReplicationError(error.description) }
+        do { try next.validate(in: replica.topology, publishing: true) } catch { throw ReplicationError(error.description) }
         try write(next)
         return next
     }

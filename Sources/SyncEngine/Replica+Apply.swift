@@ -63,6 +63,8 @@ struct ApplyRun {
     }
     /// Destinations by dataset and region, worked out once per run (a batch is mostly one of each).
     var destinations: [String: [String]] = [:]
+    /// The grants this node releases records to, by dataset; loaded when first needed, dropped when a ticket changes.
+    var releases: [String: [ShareTicket]]?
 
     init(replica: Replica, tx: any ReplicaWriting, from: String?, now: Int64, recovering: Bool = false) {
         self.replica = replica
@@ -89,6 +91,14 @@ struct ApplyRun {
             try applyRevocationList(encoded)
             return
         }
+        if change.dataset == ShareTicket.dataset {
+            try applyShare(encoded)
+            return
+        }
+        if let ticket = ShareTicket.ticket(ofGrantDataset: change.dataset) {
+            try applyGranted(encoded, ticket: ticket)
+            return
+        }
         guard !change.isReserved else {
             throw ReplicationError("change \(change.dataset)/\(change.key): '\(change.dataset)' is not a dataset this node knows")
         }
@@ -113,31 +123,39 @@ struct ApplyRun {
         return dataset
     }
 
-    /// Joins an authoritative change into its record: new records take one
-    /// append; existing ones keep only the logged changes their state still needs.
+    /// Joins an authoritative change into its record and routes it on; a
+    /// conditional dataset's change also goes to the grants this node releases.
     private mutating func merge(_ change: Change, bytes: [UInt8], into dataset: KnownDataset) throws {
+        guard let seq = try join(change, bytes: bytes) else { return }
+        try route(seq, change, dataset)
+        if dataset.definition.shareType != .unconditional { try release(change, of: dataset.definition) }
+    }
+
+    /// Joins a change into its record: new records take one append; existing
+    /// ones keep only the logged changes their state still needs. Returns the
+    /// change's log sequence number, nil when it changed nothing (a duplicate, or older than what is held).
+    mutating func join(_ change: Change, bytes: [UInt8]) throws -> Int64? {
         let entry = LogWrite(dataset: change.dataset, region: change.region, from: from, live: true, body: bytes)
         // A write without a tombstone makes a live record; only a delete needs the merge to tell.
         let deleted = change.tombstone != nil && Merge.apply(change, to: nil).state.isDeleted
         if let seq = try tx.createRecord(key: change.key, deleted: deleted, entry: entry, at: now) {
             count(change.dataset, deleted ? 0 : 1, written: change.newestStamp)
-            try route(seq, change, dataset)
             stats.applied += 1
-            return
+            return seq
         }
         guard let current = try tx.record(dataset: change.dataset, key: change.key) else {
             throw ReplicationError("record \(change.dataset)/\(change.key) could not be read back")
         }
         let merged = Merge.apply(change, to: current.state)
-        guard merged.changed else { return }   // a duplicate, or older than what is held
+        guard merged.changed else { return nil }
         let seq = try tx.appendLog(entry, at: now)
-        guard let folded = Merge.fold(current.contributions.map { (id: $0.seq, change: $0.change) } + [(id: seq, change: change)]) else { return }
+        guard let folded = Merge.fold(current.contributions.map { (id: $0.seq, change: $0.change) } + [(id: seq, change: change)]) else { return nil }
         try tx.setRecord(dataset: change.dataset, key: change.key, region: folded.state.region, deleted: folded.state.isDeleted,
                          contributions: folded.keep)
         try tx.retire(([seq] + current.contributions.map(\.seq)).filter { !folded.keep.contains($0) })
         count(change.dataset, (folded.state.isDeleted ? 0 : 1) - (current.state.isDeleted ? 0 : 1), written: change.newestStamp)
-        try route(seq, change, dataset)
         stats.applied += 1
+        return seq
     }
 
     /// Non-authority writes: kept as conflicts and sent on toward their authority.

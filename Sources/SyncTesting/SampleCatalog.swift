@@ -13,7 +13,9 @@ public enum SampleCatalog {
                      keyItem: "uscc", regionItem: "region",
                      items: [ItemDefinition(name: "uscc", title: "统一社会信用代码", type: .string),
                              ItemDefinition(name: "region", title: "区划", type: .string),
-                             ItemDefinition(name: "name", title: "名称", type: .string)] + extra)
+                             ItemDefinition(name: "name", title: "名称", type: .string)] + extra,
+                     shareBasis: shareType == "conditional" ? "《汕尾市政务数据共享管理办法》第十四条" : nil,
+                     sharingPeriod: "长期", sharingScope: "全省政务部门")
     }
 
     /// Province, two cities' worth of districts and a vertical system: the engine tests' federation.

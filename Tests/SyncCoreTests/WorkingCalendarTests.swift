@@ -1,5 +1,6 @@
 import Foundation
 import SyncCore
+import SyncTesting
 import XCTest
 
 /// Working days across the 2026 National Day week (国庆): 10-01…10-07 off
@@ -93,5 +94,57 @@ final class WorkingCalendarTests: XCTestCase {
         XCTAssertTrue(problems.contains { $0.contains("2026-10-09 is a weekday") }, "\(problems)")
         XCTAssertTrue(problems.contains { $0.hasPrefix("policy.shareRequestDays") }, "\(problems)")
         XCTAssertTrue(WorkingCalendar.problems(in: policy).isEmpty)
+    }
+}
+
+/// Masks, the digest they hash with, and a ticket's way through the tree.
+final class SharingRulesTests: XCTestCase {
+    func testSHA256KnownAnswers() {
+        XCTAssertEqual(SHA256Digest.hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(SHA256Digest.hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(SHA256Digest.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+                       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        XCTAssertEqual(SHA256Digest.hex(String(repeating: "a", count: 1000)).prefix(16), "41edece42d63e8d9")
+    }
+
+    func testMaskRules() throws {
+        let cases: [(String, JSONValue, JSONValue?)] = [
+            ("first:1", .string("张三丰"), .string("张**")),
+            ("last:4", .string("13800001111"), .string("*******1111")),
+            ("keep:3:4", .string("440301199001011234"), .string("440***********1234")),
+            ("keep:3:4", .string("12345"), .string("*****")),
+            ("first:2", .int(123456), .string("12****")),
+            ("drop", .string("x"), nil),
+            ("first:1", .null, .null),
+        ]
+        for (text, value, expected) in cases {
+            let rule = try MaskRule(parsing: text)
+            XCTAssertEqual(rule.description, text)
+            XCTAssertEqual(rule.apply(value, salt: "s"), expected, text)
+        }
+        let hash = try MaskRule(parsing: "hash")
+        XCTAssertEqual(hash.apply(.string("a"), salt: "s1"), hash.apply(.string("a"), salt: "s1"))
+        XCTAssertNotEqual(hash.apply(.string("a"), salt: "s1"), hash.apply(.string("a"), salt: "s2"))
+        for bad in ["", "first", "first:x", "first:-1", "keep:1", "hash:1", "mask", "first:999"] {
+            XCTAssertThrowsError(try MaskRule(parsing: bad), bad)
+        }
+    }
+
+    func testATicketsWayAndItsReleasingNode() throws {
+        let topology = try FleetTopology(federation: "t", nodes: [
+            .init(id: "gd", tier: "province", region: "440000", name: "省"),
+            .init(id: "sz", tier: "city", region: "440300", parent: "gd", name: "深圳"),
+            .init(id: "sz-a", tier: "district", region: "440310", parent: "sz", name: "a"),
+            .init(id: "sz-b", tier: "district", region: "440304", parent: "sz", name: "b"),
+            .init(id: "sw", tier: "city", region: "441500", parent: "gd", name: "汕尾"),
+            .init(id: "sw-c", tier: "district", region: "441502", parent: "sw", name: "c"),
+        ]).topology()
+        XCTAssertEqual(topology.shareRoute(requester: "sz-a", source: "sw-c"), ["sz-a", "sz", "gd", "sw", "sw-c"])
+        XCTAssertEqual(topology.releasingNode(requester: "sz-a", source: "sw-c"), "gd")
+        XCTAssertEqual(topology.shareRoute(requester: "sz-a", source: "sz-b"), ["sz-a", "sz", "sz-b"])
+        XCTAssertEqual(topology.releasingNode(requester: "sz-a", source: "sz-b"), "sz")
+        XCTAssertEqual(topology.shareRoute(requester: "sz-a", source: "sz"), ["sz-a", "sz", "gd"], "the source's own hub files it too")
+        XCTAssertEqual(topology.releasingNode(requester: "sz-a", source: "sz"), "sz")
+        XCTAssertEqual(topology.shareRoute(requester: "sw", source: "sz-b"), ["sw", "gd", "sz", "sz-b"])
     }
 }

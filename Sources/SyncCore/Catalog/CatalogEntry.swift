@@ -60,6 +60,13 @@ public struct CatalogEntry: Codable, Sendable, Equatable {
     public var shareType: String
     /// 共享条件: required when conditional.
     public var shareConditions: String?
+    /// 共享依据: the law or duty sharing rests on; required when conditional (汕尾 §14), for entries
+    /// published from this version on (entries published before stay valid where they are held).
+    public var shareBasis: String?
+    /// 共享期限: how long the data is shared for, e.g. "长期" or "2027-12-31" (新昌 二(一)).
+    public var sharingPeriod: String?
+    /// 共享范围: who it is shared with, e.g. "全省政务部门".
+    public var sharingScope: String?
     /// 不予共享的法律依据: required when none.
     public var legalBasis: String?
     /// api | file | table (共享方式).
@@ -92,7 +99,8 @@ public struct CatalogEntry: Codable, Sendable, Equatable {
                 legalBasis: String? = nil, shareMethod: String, openType: String, updateFrequency: String,
                 usageConditions: String? = nil, purpose: String? = nil, contact: Contact, backflow: String, keyItem: String,
                 regionItem: String, items: [ItemDefinition], status: String = "published", version: Int = 1,
-                handover: Handover? = nil, systems: [String]? = nil) {
+                handover: Handover? = nil, systems: [String]? = nil, shareBasis: String? = nil, sharingPeriod: String? = nil,
+                sharingScope: String? = nil) {
         self.id = id
         self.name = name
         self.summary = summary
@@ -118,6 +126,9 @@ public struct CatalogEntry: Codable, Sendable, Equatable {
         self.version = version
         self.handover = handover
         self.systems = systems
+        self.shareBasis = shareBasis
+        self.sharingPeriod = sharingPeriod
+        self.sharingScope = sharingScope
     }
 
     /// The update frequencies, in the order of their periods.

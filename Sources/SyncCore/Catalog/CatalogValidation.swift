@@ -65,8 +65,14 @@ extension CatalogEntry {
     }
 
     /// Throws every problem at once.
-    public func validate(in topology: Topology) throws(CatalogError) {
-        let found = problems(in: topology)
+    /// - Parameter publishing: the source publishes it now: the rules added since older versions
+    ///   apply too (a conditional entry names its basis, 汕尾 §14). Entries relayed are held to the
+    ///   rules of the version that published them, so an upgrade never cuts a federation's catalog.
+    public func validate(in topology: Topology, publishing: Bool = false) throws(CatalogError) {
+        var found = problems(in: topology)
+        if publishing, shareType == "conditional", (shareBasis ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+            found.append(CatalogProblem(field: "shareBasis", message: "is required when shareType is conditional (共享依据, 汕尾 §14)"))
+        }
         if !found.isEmpty { throw CatalogError(entry: id, problems: found) }
     }
 }

@@ -7,14 +7,15 @@ public struct Routing: Sendable {
 
     /// The neighbours an authoritative change of `dataset` for a record in
     /// `region`, held at `node`, goes to.
-    /// - Up: to the parent unless the dataset is not shared (不予共享).
+    /// - Up: to the parent (归集), datasets not shared (不予共享) too unless the
+    ///   policy keeps them at their source.
     /// - Down: to each child whose region the backflow scope admits (region: the
     ///   record's region lies within the child's; all: every child), for datasets
     ///   shared unconditionally. Vertical systems are sources, not destinations of backflow.
     /// - Never back to `from`, the neighbour it came from.
     public func destinations(dataset: DatasetDefinition, region: RegionCode, at node: String, from: String?) -> [String] {
         var result: [String] = []
-        if dataset.shareType != .none, let parent = topology.parent(of: node), parent.id != from {
+        if dataset.shareType != .none || topology.policy.aggregatesUnshared, let parent = topology.parent(of: node), parent.id != from {
             result.append(parent.id)
         }
         guard dataset.shareType == .unconditional, dataset.backflow != .none else { return result }

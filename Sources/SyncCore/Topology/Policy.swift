@@ -39,12 +39,26 @@ public struct Policy: Codable, Sendable, Equatable {
     public var tombstoneRetentionDays: Double
     /// Free disk space under which status asks for attention, in MiB (256 by default).
     public var minFreeDiskMiB: Int
+    /// What happens to datasets not shared (不予共享): "aggregate" (the default: 归集 is a duty apart from
+    /// sharing, 汕尾 §16, 长沙 §17, 普陀 §11; they go up to the hubs, are held there, never sent down,
+    /// and answer verification) or "keep-at-source" (they never leave their source node).
+    public var unsharedDatasets: String
+    /// What the grantee does with granted copies when a grant expires or is revoked: "remove" (the
+    /// default) or "mark" (kept, marked ended, no longer shown or exported).
+    public var grantEnd: String
+
+    public static let unsharedPolicies = ["aggregate", "keep-at-source"]
+    public static let grantEndPolicies = ["remove", "mark"]
+
+    /// Whether datasets not shared still go up to the hubs.
+    public var aggregatesUnshared: Bool { unsharedDatasets != "keep-at-source" }
 
     public init(shareRequestDays: Int = 5, correctionAcknowledgeDays: Int = 1, correctionResolveDays: Int = 3,
                 correctionExtensionDays: Int = 10, holidays: [String] = [], workdays: [String] = [],
                 silentAfterSeconds: Int = 120, stalledAfterSeconds: Int = 120, maxOutboxEntries: Int = 5_000_000,
                 maxClockSkewSeconds: Int = 300, offsiteBackupsKept: Int = 3, offsiteBackupMaxMiB: Int = 20_480,
-                maxOffsiteBackupAgeHours: Int = 0, tombstoneRetentionDays: Double = 30, minFreeDiskMiB: Int = 256) {
+                maxOffsiteBackupAgeHours: Int = 0, tombstoneRetentionDays: Double = 30, minFreeDiskMiB: Int = 256,
+                unsharedDatasets: String = "aggregate", grantEnd: String = "remove") {
         self.shareRequestDays = shareRequestDays
         self.correctionAcknowledgeDays = correctionAcknowledgeDays
         self.correctionResolveDays = correctionResolveDays
@@ -60,6 +74,8 @@ public struct Policy: Codable, Sendable, Equatable {
         self.maxOffsiteBackupAgeHours = maxOffsiteBackupAgeHours
         self.tombstoneRetentionDays = tombstoneRetentionDays
         self.minFreeDiskMiB = minFreeDiskMiB
+        self.unsharedDatasets = unsharedDatasets
+        self.grantEnd = grantEnd
     }
 
     public init(from decoder: any Decoder) throws {
@@ -80,5 +96,7 @@ public struct Policy: Codable, Sendable, Equatable {
         maxOffsiteBackupAgeHours = try c.decodeIfPresent(Int.self, forKey: .maxOffsiteBackupAgeHours) ?? d.maxOffsiteBackupAgeHours
         tombstoneRetentionDays = try c.decodeIfPresent(Double.self, forKey: .tombstoneRetentionDays) ?? d.tombstoneRetentionDays
         minFreeDiskMiB = try c.decodeIfPresent(Int.self, forKey: .minFreeDiskMiB) ?? d.minFreeDiskMiB
+        unsharedDatasets = try c.decodeIfPresent(String.self, forKey: .unsharedDatasets) ?? d.unsharedDatasets
+        grantEnd = try c.decodeIfPresent(String.self, forKey: .grantEnd) ?? d.grantEnd
     }
 }

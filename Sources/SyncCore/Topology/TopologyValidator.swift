@@ -91,6 +91,16 @@ enum TopologyValidator {
             }
         }
         for problem in WorkingCalendar.problems(in: topology.policy) { add(nil, problem.field, problem.message) }
+        let policy = topology.policy
+        if !Policy.unsharedPolicies.contains(policy.unsharedDatasets) {
+            add(nil, "policy.unsharedDatasets", "'\(policy.unsharedDatasets.prefix(40))' is not one of \(Policy.unsharedPolicies.joined(separator: ", "))")
+        }
+        if !Policy.grantEndPolicies.contains(policy.grantEnd) {
+            add(nil, "policy.grantEnd", "'\(policy.grantEnd.prefix(40))' is not one of \(Policy.grantEndPolicies.joined(separator: ", "))")
+        }
+        if policy.shareRequestDays < 1 || policy.shareRequestDays > 60 {
+            add(nil, "policy.shareRequestDays", "must be 1 to 60 working days (汕尾 5, 长沙 10)")
+        }
         return problems
     }
 

@@ -1,0 +1,185 @@
+import Foundation
+import SyncCore
+
+/// The apply pipeline's part in conditional sharing: share tickets travel
+/// between requester and source and are filed on the way; the node that
+/// releases a grant's records sends them, masked, toward the grantee only;
+/// the grantee holds them apart from its own data and ends them when the grant does.
+extension ApplyRun {
+    /// The day it is at this node (UTC+8), for grants' last days.
+    var today: CivilDate { CivilDate(instant: Timestamp.date(millis: now)) }
+
+    /// Applies a change of a share ticket: each item has one writer (the
+    /// request and usage the requester, the answer the source); only nodes on
+    /// the ticket's way hold it; it goes on to the neighbours on that way.
+    mutating func applyShare(_ encoded: EncodedChange) throws {
+        let change = encoded.change
+        let label = "share ticket '\(change.key.prefix(80))'"
+        let known = [ShareTicket.requestItem, ShareTicket.answerItem, ShareTicket.usageItem]
+        guard change.tombstone == nil, !change.items.isEmpty, change.items.keys.allSatisfy(known.contains) else {
+            throw ReplicationError("\(label): a ticket change carries only request, answer and usage items, and no deletion", kind: .invalid)
+        }
+        let current = try tx.record(dataset: ShareTicket.dataset, key: change.key)
+        let before = try ticket(change.key, current?.state.items ?? [:], label: label)
+        let proposed = try ticket(change.key, (current?.state.items ?? [:]).merging(change.items) { $1 }, label: label)
+        guard let proposed else { throw ReplicationError("\(label): its request has not arrived here; the request travels first") }
+        let request = proposed.request
+        let topology = replica.topology
+        guard topology.node(request.requester) != nil, topology.node(request.source) != nil, change.key.hasPrefix(request.requester + "-") else {
+            throw ReplicationError("\(label): its requester and source must be nodes of this federation and its id start with the requester's", kind: .invalid)
+        }
+        if let held = before?.request, change.items[ShareTicket.requestItem] != nil, held != request {
+            throw ReplicationError("\(label): a request is not changed once made; make a new one", kind: .forbidden)
+        }
+        for (name, write) in change.items {
+            let writer = name == ShareTicket.answerItem ? request.source : request.requester
+            guard write.stamp.origin == writer else {
+                throw ReplicationError("\(label): only \(writer) may write its \(name), not \(write.stamp.origin)", kind: .forbidden)
+            }
+        }
+        let route = topology.shareRoute(requester: request.requester, source: request.source)
+        guard route.contains(node) else {
+            throw ReplicationError("\(label): \(node) is not on the way between \(request.requester) and \(request.source)", kind: .forbidden)
+        }
+        guard let seq = try join(change, bytes: encoded.bytes) else { return }
+        try enqueue(seq, for: topology.neighbours(of: node).map(\.id).filter { route.contains($0) && $0 != from })
+        releases = nil
+        guard change.items[ShareTicket.answerItem] != nil,
+              let record = try tx.record(dataset: ShareTicket.dataset, key: change.key),
+              let after = try ticket(change.key, record.state.items, label: label), after.answer != before?.answer else { return }
+        if node == topology.releasingNode(requester: request.requester, source: request.source), after.status(on: today) == .granted {
+            try releaseAll(after)
+        }
+        if node == request.requester, [.revoked, .expired].contains(after.status(on: today)) {
+            try endCopies(of: after)
+        }
+    }
+
+    private func ticket(_ id: String, _ items: [String: ItemWrite], label: String) throws -> ShareTicket? {
+        do { return try ShareTicket(id: id, items: items) } catch {
+            throw ReplicationError("\(label): \(error)", kind: .invalid)
+        }
+    }
+
+    /// Sends every held record a new grant covers toward the grantee.
+    private mutating func releaseAll(_ ticket: ShareTicket) throws {
+        guard let dataset = try knownDataset(ticket.request.dataset) else { return }
+        var prefix = ""
+        if let text = ticket.request.region, let code = try? RegionCode(text) { prefix = String(code.prefix(at: code.level)) }
+        var held: [(key: String, state: RecordState)] = []
+        try tx.forEachRecord(dataset: ticket.request.dataset, regionPrefix: prefix) { held.append(($0, $1)) }
+        for record in held where ticket.covers(record.state.region) {
+            try sendGranted(ticket, key: record.key, region: record.state.region, items: record.state.items, tombstone: nil, of: dataset)
+        }
+    }
+
+    private mutating func knownDataset(_ id: String) throws -> DatasetDefinition? {
+        if known == nil { known = try replica.knownDatasets(tx) }
+        return known?[id]?.definition
+    }
+
+    /// A change of a conditional dataset merged here: its granted part goes to each grant this node releases.
+    mutating func release(_ change: Change, of definition: DatasetDefinition) throws {
+        if releases == nil { releases = try grantsReleasedHere() }
+        guard let tickets = releases?[change.dataset] else { return }
+        for ticket in tickets where ticket.status(on: today) == .granted && ticket.covers(change.region) {
+            try sendGranted(ticket, key: change.key, region: change.region, items: change.items, tombstone: change.tombstone, of: definition)
+        }
+    }
+
+    private func grantsReleasedHere() throws -> [String: [ShareTicket]] {
+        var result: [String: [ShareTicket]] = [:]
+        let topology = replica.topology
+        try tx.forEachRecord(dataset: ShareTicket.dataset, regionPrefix: "") { key, state in
+            guard let ticket = try? ShareTicket(id: key, items: state.items), ticket.answer?.decision == .granted,
+                  topology.releasingNode(requester: ticket.request.requester, source: ticket.request.source) == node else { return }
+            result[ticket.request.dataset, default: []].append(ticket)
+        }
+        return result
+    }
+
+    /// Logs the granted, masked part of a record as this node's write and queues it toward the grantee.
+    private mutating func sendGranted(_ ticket: ShareTicket, key: String, region: RegionCode, items: [String: ItemWrite],
+                                      tombstone: Stamp?, of definition: DatasetDefinition) throws {
+        let released = ticket.release(items, definition: definition, by: node)
+        let deletion = tombstone.map { Stamp(hlc: $0.hlc, origin: node) }
+        guard !released.isEmpty || deletion != nil else { return }
+        let change = Change(dataset: ShareTicket.grantDataset(ticket.id), key: key, region: region, items: released,
+                            tombstone: deletion, origin: node)
+        try forward(change, bytes: ChangeCodec.encode(change), toward: ticket.request.requester, from: nil)
+    }
+
+    private mutating func forward(_ change: Change, bytes: [UInt8], toward requester: String, from: String?) throws {
+        guard let next = replica.routing.towardAuthority(requester, at: node, from: from) else { return }
+        let seq = try tx.appendLog(LogWrite(dataset: change.dataset, region: change.region, from: self.from, live: false, body: bytes), at: now)
+        try enqueue(seq, for: [next])
+    }
+
+    /// Applies a granted record: passed on by the nodes between the releasing
+    /// node and the grantee (never held by them), held by the grantee while the
+    /// grant runs. Only the releasing node may send it, only the granted items
+    /// of the granted region; what arrives after the grant ended is dropped.
+    mutating func applyGranted(_ encoded: EncodedChange, ticket id: String) throws {
+        let change = encoded.change
+        let label = "granted record \(change.key.prefix(80)) of ticket '\(id.prefix(80))'"
+        guard let record = try tx.record(dataset: ShareTicket.dataset, key: id),
+              let ticket = try self.ticket(id, record.state.items, label: label) else {
+            throw ReplicationError("\(label): there is no such share ticket at \(node)", kind: .forbidden)
+        }
+        let request = ticket.request
+        guard let from else {
+            // Written here: the grantee ending its copies.
+            guard node == request.requester, change.items.isEmpty, change.tombstone != nil else {
+                throw ReplicationError("\(label): only the grantee deletes its copies here")
+            }
+            _ = try join(change, bytes: encoded.bytes)
+            return
+        }
+        guard change.origin == replica.topology.releasingNode(requester: request.requester, source: request.source) else {
+            throw ReplicationError("\(label): \(change.origin) does not release this grant", kind: .forbidden)
+        }
+        guard ticket.status(on: today) == .granted else {
+            replica.counters.refused.increment("grant-ended")
+            return
+        }
+        if let definition = try knownDataset(request.dataset) {
+            let granted = Set(ticket.grantedItems(of: definition))
+            guard change.items.keys.allSatisfy(granted.contains), ticket.covers(change.region) else {
+                throw ReplicationError("\(label): it carries items or a region the grant does not cover", kind: .forbidden)
+            }
+        }
+        if node == request.requester {
+            _ = try join(change, bytes: encoded.bytes)
+        } else {
+            try forward(change, bytes: encoded.bytes, toward: request.requester, from: from)
+        }
+    }
+
+    /// Deletes the grantee's copies of an ended grant (the policy may keep them, marked ended); returns how many.
+    @discardableResult
+    mutating func endCopies(of ticket: ShareTicket) throws -> Int {
+        guard replica.policy.grantEnd == "remove" else { return 0 }
+        var held: [(key: String, region: RegionCode)] = []
+        let dataset = ShareTicket.grantDataset(ticket.id)
+        try tx.forEachRecord(dataset: dataset, regionPrefix: "") { held.append(($0, $1.region)) }
+        for record in held {
+            let deletion = Change.delete(dataset: dataset, key: record.key, region: record.region, origin: node, hlc: replica.tick())
+            _ = try join(deletion, bytes: ChangeCodec.encode(deletion))
+        }
+        return held.count
+    }
+}
+
+extension Replica {
+    /// Deletes the grantee's copies of `ticket` in one transaction; returns how many went.
+    func endCopies(of ticket: ShareTicket) throws -> Int {
+        var removed = 0
+        try store.write { tx in
+            var run = ApplyRun(replica: self, tx: tx, from: nil, now: wallClock.millis())
+            removed = try run.endCopies(of: ticket)
+            try run.finish()
+        }
+        if removed > 0 { signal.bump() }
+        return removed
+    }
+}
