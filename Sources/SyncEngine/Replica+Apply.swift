@@ -95,6 +95,10 @@ struct ApplyRun {
             try applyShare(encoded)
             return
         }
+        if change.dataset == VerificationService.logDataset {
+            try applyVerificationLog(encoded)
+            return
+        }
         if let ticket = ShareTicket.ticket(ofGrantDataset: change.dataset) {
             try applyGranted(encoded, ticket: ticket)
             return

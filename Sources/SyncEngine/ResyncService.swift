@@ -39,6 +39,7 @@ public struct ResyncService: Sendable {
         let routing = replica.routing
         var position = position ?? ResyncPosition(reserved: true, seq: 0)
         var entries: [LogEntry] = []
+        var routes: [String: Set<String>] = [:]
         var rounds = 0
         while entries.count < limit {
             rounds += 1
@@ -46,12 +47,17 @@ public struct ResyncService: Sendable {
                 try reader.liveEntries(after: position, limit: limit - entries.count, scanLimit: max(limit, 1) * 20) { dataset, region in
                     if dataset.hasPrefix("_") || returning { return true }
                     guard let known = known[dataset], let code = try? RegionCode(region) else { return false }
-                    return isParent ? known.definition.shareType != .none
+                    return isParent ? known.definition.shareType != .none || replica.policy.aggregatesUnshared
                                     : routing.admits(child: neighbour, dataset: known.definition, region: code)
                 }
             }
             for entry in page.entries {
                 guard let change = try? ChangeCodec.decode(entry.body).change else { continue }
+                // Granted copies and the verification log stay where they are; a ticket goes only along its way.
+                if change.dataset.hasPrefix(ShareTicket.grantPrefix) || change.dataset == VerificationService.logDataset { continue }
+                if change.dataset == ShareTicket.dataset {
+                    if try !ticketRoute(change.key, routes: &routes).contains(peer) { continue }
+                }
                 let origin = change.origin
                 let fromReceiverSide = origin == peer || topology.isDescendant(origin, of: peer)
                 let fromOwnSide = origin == node || topology.isDescendant(origin, of: node)
@@ -80,5 +86,15 @@ public struct ResyncService: Sendable {
             position = ResyncPosition(reserved: false, seq: 0)
         }
         return (entries, .next(position))
+    }
+
+    /// The nodes share ticket `id` goes to, as this node holds its request.
+    private func ticketRoute(_ id: String, routes: inout [String: Set<String>]) throws -> Set<String> {
+        if let route = routes[id] { return route }
+        let items = try replica.store.read { try $0.record(dataset: ShareTicket.dataset, key: id)?.state.items } ?? [:]
+        let route = (try? ShareTicket(id: id, items: items)).flatMap { $0 }
+            .map { replica.topology.shareRoute(requester: $0.request.requester, source: $0.request.source) } ?? []
+        routes[id] = route
+        return route
     }
 }

@@ -51,7 +51,8 @@ final class RoutingTests: XCTestCase {
         XCTAssertEqual(test(dataset("gd", .unconditional, .all), "440000", at: "gd", from: nil), ["sz", "sw"], "all: every child but vertical systems")
         XCTAssertEqual(test(dataset("gd", .unconditional, .none), "440310", at: "gd", from: nil), [])
         XCTAssertEqual(test(dataset("sz", .conditional, .region), "440310", at: "sz", from: nil), ["gd"], "conditional: up, but down only with a grant")
-        XCTAssertEqual(test(dataset("sz-pingshan", .none, .region), "440310", at: "sz-pingshan", from: nil), [], "不予共享: no records flow")
+        XCTAssertEqual(test(dataset("sz-pingshan", .none, .region), "440310", at: "sz-pingshan", from: nil), ["sz"], "不予共享: aggregated up (归集) by default")
+        XCTAssertEqual(test(dataset("sz-pingshan", .none, .all), "440310", at: "sz", from: "sz-pingshan"), ["gd"], "and never down")
     }
 
     func testProposalsTravelTowardTheAuthority() {

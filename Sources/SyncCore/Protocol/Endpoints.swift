@@ -7,6 +7,9 @@ public enum Endpoint {
     public static let push = "/v1/push"
     /// `GET`: a child long-polls for changes routed to it (`PullRequest`); the answer is a `Batch`.
     public static let pull = "/v1/pull"
+    /// `POST`: a child asks whether a record holds given values (核验), for itself or a node below it:
+    /// a `VerificationService.Question`; the answer is a `VerificationService.Answer`.
+    public static let verify = "/v1/verify"
     /// `POST`: a source system of this node loads records (the ingestion API).
     public static let ingest = "/v1/ingest"
 }

@@ -177,7 +177,8 @@ extension ShareTicket {
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, _ text: String, what: String) throws(WireError) -> T {
+    /// Reads `text` strictly as JSON (duplicate members, invalid UTF-8, deep nesting refused), then as `type`.
+    public static func decode<T: Decodable>(_ type: T.Type, _ text: String, what: String) throws(WireError) -> T {
         let bytes = Array(text.utf8)
         guard bytes.count <= 64 * 1024 else { throw WireError("a share \(what) may be at most 64 KiB") }
         do { _ = try JSONNode.parse(bytes) } catch { throw WireError("the share \(what) is not valid JSON: \(error)") }

@@ -41,6 +41,8 @@ enum Metrics {
         family("syncnode_records", "gauge", "Live records held, by dataset.",
                status.datasets.map { (node + [("dataset", $0.id)], Double($0.records)) })
         family("syncnode_conflicts", "gauge", "Conflicts held at this node.", [(node, Double(status.conflicts))])
+        family("syncnode_share_requests", "gauge", "Share requests made, answered or filed here, by status (overdue: pending past the deadline).",
+               (ShareStatus.allCases.map(\.rawValue) + ["overdue"]).map { (node + [("status", $0)], Double(status.shares[$0] ?? 0)) })
         family("syncnode_certificate_days_left", "gauge", "Days until this node's certificate expires.",
                status.certificate.map { [(node, Double($0.daysLeft))] } ?? [])
         family("syncnode_clock_correction_seconds", "gauge", "Seconds added to this machine's clock to match the parent's.",

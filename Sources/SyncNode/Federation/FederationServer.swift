@@ -81,7 +81,8 @@ public final class FederationServer: Service {
         let policy = context.topology.policy
         offsite = OffsiteCopies(dataDirectory: context.dataDirectory, keep: policy.offsiteBackupsKept,
                                 maxBytes: Int64(max(1, policy.offsiteBackupMaxMiB)) << 20)
-        router = ReplicationEndpoints.router(server: ReplicationServer(replica: replica, isStopping: isStopping), offsite: offsite)
+        router = ReplicationEndpoints.router(server: ReplicationServer(replica: replica, isStopping: isStopping), offsite: offsite,
+                                             verification: VerificationRelay(context: context, replica: replica, log: log))
         ingest = IngestEndpoint(writer: LocalWriter(replica: replica), log: log)
         authorizer = PeerAuthorizer(topology: context.topology, local: context.node)
         tls = Mutex(initial)

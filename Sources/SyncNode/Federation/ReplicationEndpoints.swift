@@ -14,7 +14,7 @@ public struct PeerContext: Sendable {
 /// into a call on the engine's `ReplicationServer` and its refusals into
 /// status codes (400 malformed, 403 not allowed, 422 refused).
 enum ReplicationEndpoints {
-    static func router(server: ReplicationServer, offsite: OffsiteCopies) -> Router<PeerContext> {
+    static func router(server: ReplicationServer, offsite: OffsiteCopies, verification: VerificationRelay) -> Router<PeerContext> {
         var router = Router<PeerContext>()
         OffsiteEndpoints.register(on: &router, copies: offsite, topology: server.replica.topology, node: server.replica.nodeID)
         router.add("POST", Endpoint.health) { request, caller in
@@ -28,6 +28,16 @@ enum ReplicationEndpoints {
                 let pull: PullRequest
                 do { pull = try PullRequest(query: request.query) } catch { throw RequestError(400, "GET \(Endpoint.pull): \(error)") }
                 return .json(try server.pull(for: caller.peer.id, pull))
+            }
+        }
+        router.add("POST", Endpoint.verify) { request, caller in
+            try answer {
+                let question: VerificationService.Question
+                do { question = try VerificationService.Question.decode(request.body) } catch { throw RequestError(400, "POST \(Endpoint.verify): \(error)") }
+                try verification.authorize(question, from: caller.peer.id)
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                return .json(Array(try encoder.encode(try verification.answer(question))))
             }
         }
         return router

@@ -48,7 +48,8 @@ public final class Node: Sendable {
         admin = try options.adminPort.map { try AdminServer(context: context, replica: replica, refusals: federation.refusals, log: log, port: $0) }
         var services: [any Service] = []
         if let store = replica.store as? SQLiteStore { services.append(try Checkpointer(store: store, log: log)) }
-        services += [ExternalWriteWatcher(replica: replica, wakeName: context.wakeName, log: log), credentials, Maintenance(replica: replica, log: log)]
+        services += [ExternalWriteWatcher(replica: replica, wakeName: context.wakeName, log: log), credentials, Maintenance(replica: replica, log: log),
+                     GrantSweeper(replica: replica, log: log)]
         if let backups = options.backups { services.append(try BackupScheduler(context: context, replica: replica, schedule: backups, log: log)) }
         if let admin { services.append(admin) }
         services.append(federation)

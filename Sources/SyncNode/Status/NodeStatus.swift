@@ -102,6 +102,8 @@ public struct NodeStatus: Encodable, Sendable {
     public var conflicts: Int
     /// Of those, the ones addressed to this node as the authority: its to answer.
     public var conflictsForThisNode: Int
+    /// Share requests (有条件共享) made, answered or filed here, by status; `overdue` counts the pending past their deadline.
+    public var shares: [String: Int]
     /// Backups made here, off-site copies sent up and kept for children.
     public var backups: BackupStatus
     public var clock: ClockInfo
@@ -178,6 +180,10 @@ public struct NodeStatus: Encodable, Sendable {
                            lastUpdate: stats[d.id].map { Timestamp.iso(Timestamp.date(millis: $0.lastUpdate)) }, withdrawn: known.withdrawn,
                            updateFrequency: frequency, lastAuthorityWrite: lastWrite.map(Timestamp.iso), frequencyStatus: freshness)
         }
+        let shareViews = try ShareView.all(replica)
+        var shares = Dictionary(grouping: shareViews, by: \.status).mapValues(\.count)
+        shares["overdue"] = shareViews.filter(\.overdue).count
+        attention += ShareView.attention(shareViews, node: context.node.id)
         if facts.conflicts.addressed > 0 {
             attention.append("\(facts.conflicts.addressed) conflict(s) addressed to this node as the authority (syncnode conflicts)")
         }
@@ -198,7 +204,7 @@ public struct NodeStatus: Encodable, Sendable {
                           generatedAt: Timestamp.iso(now), schemaVersion: facts.schema, certificate: certificate,
                           certificateInUse: facts.inUse, revocationList: facts.crl,
                           peers: peers, datasets: datasets, conflicts: facts.conflicts.held, conflictsForThisNode: facts.conflicts.addressed,
-                          backups: backups.status, clock: ClockInfo(correctionSeconds: correction),
+                          shares: shares, backups: backups.status, clock: ClockInfo(correctionSeconds: correction),
                           storage: storage.status, attention: attention)
     }
 
@@ -254,6 +260,11 @@ public struct NodeStatus: Encodable, Sendable {
             text += "\n" + d.render()
         }
         text += "\nconflicts: \(conflicts) held here, \(conflictsForThisNode) addressed to this node\(conflicts > 0 ? " (syncnode conflicts)" : "")\n"
+        let shareCount = shares.filter { $0.key != "overdue" }.values.reduce(0, +)
+        if shareCount > 0 {
+            let parts = ShareStatus.allCases.compactMap { s in shares[s.rawValue].map { "\($0) \(s.rawValue)" } }
+            text += "share requests: \(parts.joined(separator: ", "))\((shares["overdue"] ?? 0) > 0 ? ", \(shares["overdue"]!) overdue" : "") (syncnode share list)\n"
+        }
         if !attention.isEmpty {
             text += "\nneeds attention:\n" + attention.map { "  ⚠ \($0)\n" }.joined()
         }

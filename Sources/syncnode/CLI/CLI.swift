@@ -15,7 +15,9 @@ enum CLI {
         CommandSpec(ConflictsCommand.self), CommandSpec(CatalogPublishCommand.self), CommandSpec(CatalogWithdrawCommand.self),
         CommandSpec(CatalogHandoverCommand.self), CommandSpec(CatalogListCommand.self), CommandSpec(CatalogShowCommand.self),
         CommandSpec(CatalogDCATCommand.self), CommandSpec(BackupCommand.self), CommandSpec(BackupKeyCommand.self),
-        CommandSpec(BackupListCommand.self), CommandSpec(RestoreCommand.self), CommandSpec(CalendarCommand.self), CommandSpec(DemoCommand.self),
+        CommandSpec(BackupListCommand.self), CommandSpec(RestoreCommand.self), CommandSpec(CalendarCommand.self), CommandSpec(ShareRequestCommand.self),
+        CommandSpec(ShareListCommand.self), CommandSpec(ShareGrantCommand.self), CommandSpec(ShareRefuseCommand.self),
+        CommandSpec(ShareRevokeCommand.self), CommandSpec(VerifyCommand.self), CommandSpec(DemoCommand.self),
     ]
 
     static var overview: String {

@@ -11,7 +11,9 @@ enum ExportCommand: Command {
         CSV has a header row of the catalog entry's item names; JSON lines have one object
         per record whose keys are the item names. Streams to standard output or --out FILE.
         A CSV text cell a spreadsheet would run as a formula (it starts with =, +, -, @)
-        is written with a leading apostrophe.
+        is written with a leading apostrophe. Records granted to this node by a share
+        request follow its own, masked, while the grant runs; the export is reported to
+        the source as a use (使用情况反馈).
         Works whether or not 'serve' runs.
         """
     static let flags = NodeFlags.all + [
@@ -49,7 +51,10 @@ enum ExportCommand: Command {
         var buffer = [UInt8]()
         if format == "csv" { buffer += Array((names.map(CSVReader.escape).joined(separator: ",") + "\n").utf8) }
         var count = 0
-        try replica.store.read { try $0.forEachRecord(dataset: datasetID, regionPrefix: prefix) { _, state in
+        let shares = ShareService(replica: replica)
+        let grants = try shares.usableGrants(dataset: datasetID)
+        for name in [datasetID] + grants.map({ ShareTicket.grantDataset($0.id) }) {
+        try replica.store.read { try $0.forEachRecord(dataset: name, regionPrefix: prefix) { _, state in
             count += 1
             if format == "csv" {
                 let fields = names.map { name -> String in
@@ -73,6 +78,8 @@ enum ExportCommand: Command {
             }
             if buffer.count > 1 << 20 { sink.write(Data(buffer)); buffer.removeAll(keepingCapacity: true) }
         } }
+        }
+        for ticket in grants { try shares.recordUse(of: ticket, exports: 1) }
         sink.write(Data(buffer))
         if arguments.value("out") != nil {
             try sink.close()
