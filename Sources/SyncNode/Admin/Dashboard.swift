@@ -6,7 +6,8 @@ import SyncEngine
 /// assets, no script), labelled in Chinese with English where useful,
 /// refreshing itself every few seconds.
 enum Dashboard {
-    static func page(status: NodeStatus, tree: FederationTreeStatus, conflicts: [ConflictView], refreshSeconds: Int = 5) -> String {
+    static func page(status: NodeStatus, tree: FederationTreeStatus, conflicts: [ConflictView], shares: [ShareView] = [],
+                     refreshSeconds: Int = 5) -> String {
         var html = """
         <!DOCTYPE html>
         <html lang="zh-CN"><head><meta charset="utf-8">
@@ -71,7 +72,18 @@ enum Dashboard {
             }
             html += "</table>"
         }
-        html += "</section>\n<p class=\"muted\">syncnode \(SyncNodeVersion.current) · <a href=\"/metrics\">/metrics</a> · <a href=\"/api/status\">/api/status</a> · <a href=\"/api/tree\">/api/tree</a> · <a href=\"/api/conflicts\">/api/conflicts</a></p></main></body></html>\n"
+        html += "</section>\n"
+        if !shares.isEmpty {
+            html += "<section><h2>共享申请 <small>Share requests (有条件共享) made, answered or filed (备案) here</small></h2>"
+            html += "<table><tr><th>申请 ID</th><th>数据集 Dataset</th><th>申请方 Requester</th><th>数源 Source</th><th>角色 Role</th><th>状态 Status</th><th>答复期限 Deadline</th><th>使用 Use</th></tr>\n"
+            for v in shares.prefix(50) {
+                let state = v.overdue ? badge("overdue", label: "超期") : e(v.status) + (v.workingDaysLeft.map { " · 剩 \($0) 个工作日" } ?? "")
+                html += "<tr><td>\(e(v.id))</td><td>\(e(v.dataset))</td><td>\(e(v.requester))</td><td>\(e(v.source))</td><td>\(e(v.role))</td>"
+                html += "<td>\(state)</td><td>\(e(v.deadline))</td><td>\(v.usage.map { "\($0.reads) 次读取 · \($0.exports) 次导出" } ?? "—")</td></tr>\n"
+            }
+            html += "</table></section>\n"
+        }
+        html += "<p class=\"muted\">syncnode \(SyncNodeVersion.current) · <a href=\"/metrics\">/metrics</a> · <a href=\"/api/status\">/api/status</a> · <a href=\"/api/tree\">/api/tree</a> · <a href=\"/api/conflicts\">/api/conflicts</a> · <a href=\"/api/shares\">/api/shares</a></p></main></body></html>\n"
         return html
     }
 

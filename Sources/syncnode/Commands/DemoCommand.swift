@@ -62,6 +62,7 @@ enum DemoCommand: Command {
 
         var converged = true
         var conflictShown = true
+        var shareShown = true
         let catalogPath = arguments.value("catalog") ?? topologyPath.replacingOccurrences(of: ".json", with: ".catalog.json")
         let entries = FileManager.default.fileExists(atPath: catalogPath)
             ? try JSONDecoder().decode([CatalogEntry].self, from: Data(contentsOf: URL(fileURLWithPath: catalogPath))) : []
@@ -126,9 +127,14 @@ enum DemoCommand: Command {
             say.step("⑦ 一数一源 a non-authority edit becomes a conflict, never an overwrite")
             conflictShown = try demonstrateConflict(fleet: fleet, topology: topology, dataset: definitions["ps-enterprise"],
                                                     timeout: timeout, say: say)
+            if let dataset = definitions["cq-population"], topology.node("sz-pingshan") != nil {
+                say.step("⑧ 有条件共享 a district asks another city's district for its conditional data; the source grants it, masked")
+                shareShown = try demonstrateShareRequest(fleet: fleet, topology: topology, dataset: dataset, requester: "sz-pingshan",
+                                                         timeout: timeout, say: say)
+            }
         }
 
-        say.step("⑧ 联邦 the federation as the province sees it (status reports travel up with the health exchange)")
+        say.step("⑨ 联邦 the federation as the province sees it (status reports travel up with the health exchange)")
         let root = topology.root
         let rootContext = try NodeContext(topology: topology, nodeID: root.id, dataDirectory: "\(dir)/data/\(root.id)",
                                           certificateDirectory: "\(dir)/certs/\(root.id)")
@@ -154,16 +160,18 @@ enum DemoCommand: Command {
         say.line("  \(exe) status \(flags)")
         say.line("  \(exe) records \(flags) --dataset sz-elicence")
         say.line("  \(exe) conflicts \(flags)")
+        say.line("  \(exe) share list \(flags)")
+        say.line("  \(exe) verify \(flags) --dataset cq-population --key P4415020000000 gender=男")
         say.line("  \(exe) write \(flags) --dataset ps-enterprise uscc=91440310DEMO00001 region=440310 name=演示企业")
 
         if arguments.has("keep-running") {
             say.line("\nThe federation is running. Press Ctrl-C to stop every node.")
             _ = SignalWaiter().waitForTermination()
         }
-        say.step("⑨ 停止 stopping every node")
+        say.step("⑩ 停止 stopping every node")
         fleet.stopAll()
-        let ok = connected && converged && conflictShown
-        say.line(ok ? "demo complete: \(topology.nodes.count) nodes connected, every copy where routing puts it, conflicts kept"
+        let ok = connected && converged && conflictShown && shareShown
+        say.line(ok ? "demo complete: \(topology.nodes.count) nodes connected, every copy where routing puts it, conflicts kept, a grant masked"
                     : "demo incomplete: see the ✗ lines above and \(dir)/logs/")
         return ok ? 0 : 1
     }
@@ -249,6 +257,44 @@ enum DemoCommand: Command {
         say.line(reached ? "  ✓ the conflict reached the authority \(dataset.sourceNode) (syncnode conflicts shows it on both sides); no copy was overwritten"
                          : "  ✗ the conflict did not reach \(dataset.sourceNode)")
         return reached && unchanged
+    }
+}
+
+extension DemoCommand {
+    /// A district requests a conditional dataset across cities: filed on the way, granted with masks
+    /// at the source, the masked records released from the province to the requester alone.
+    static func demonstrateShareRequest(fleet: Fleet, topology: Topology, dataset: DatasetDefinition, requester: String,
+                                        timeout: Double, say: Narrator) throws -> Bool {
+        let items = ["personId", "region", "name", "birthDate"].filter { dataset.item($0) != nil }
+        let ticket = try ShareService(replica: try fleet.replica(requester))
+            .request(dataset: dataset.id, items: items, region: nil, purpose: "困难群众救助资格核对", basis: "《社会救助暂行办法》第五十条", until: nil)
+        say.line("  \(requester) requests \(dataset.id) (\(items.joined(separator: ","))): request \(ticket.id), answer due by \(ticket.request.deadline) (\(topology.policy.shareRequestDays) working days)")
+        let route = topology.shareRoute(requester: requester, source: dataset.sourceNode)
+        let filed = route.subtracting([requester, dataset.sourceNode]).sorted()
+        let arrived = wait(timeout, fleet: fleet, say: say) {
+            route.allSatisfy { node in (try? ShareService(replica: try fleet.replica(node)).ticket(ticket.id)) != nil }
+        }
+        say.line(arrived ? "  ✓ filed (备案) at \(filed.joined(separator: ", ")); pending at the source \(dataset.sourceNode)" : "  ✗ the request did not reach \(dataset.sourceNode)")
+        guard arrived else { return false }
+        let masks: [String: MaskRule] = ["name": .keep(first: 1, last: 0), "birthDate": .keep(first: 4, last: 0)]
+        try ShareService(replica: try fleet.replica(dataset.sourceNode)).grant(ticket.id, items: nil, masks: masks, until: nil)
+        say.line("  \(dataset.sourceNode) grants it, masked: name=first:1, birthDate=first:4 (the year only)")
+        let grant = ShareTicket.grantDataset(ticket.id)
+        let expected = try fleet.replica(dataset.sourceNode).store.read { try $0.datasetStats()[dataset.id]?.records } ?? 0
+        let released = wait(timeout, fleet: fleet, say: say) {
+            (try? fleet.replica(requester).store.read { try $0.datasetStats()[grant]?.records }) == expected
+        }
+        let sample = try fleet.replica(requester).store.read { try $0.records(dataset: grant, regionPrefix: "", includeDeleted: false, limit: 1) }.first
+        let others = try topology.nodes.map(\.id).filter { $0 != requester }.filter {
+            (try fleet.replica($0).store.read { try $0.datasetStats()[grant]?.records } ?? 0) > 0
+        }
+        if let sample {
+            say.line("  \(requester) holds e.g. \(sample.key): " + items.compactMap { item in sample.state.items[item].map { "\(item)=\($0.value)" } }.joined(separator: " "))
+        }
+        let ok = released && others.isEmpty
+        say.line(ok ? "  ✓ \(expected) masked records reached \(requester) from \(topology.releasingNode(requester: requester, source: dataset.sourceNode) ?? "?") and no other node (syncnode share list, records)"
+                    : "  ✗ the granted records did not reach \(requester) alone" + (others.isEmpty ? "" : ": also at \(others.joined(separator: ", "))"))
+        return ok
     }
 }
 
