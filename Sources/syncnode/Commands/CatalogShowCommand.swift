@@ -24,6 +24,8 @@ enum CatalogShowCommand: Command {
                                ("数源节点 sourceNode", e.sourceNode), ("格式 format", e.format), ("关联系统 relatedSystem", e.relatedSystem ?? "—"),
                                ("分类分级 classification", "\(e.classification.category) / \(e.classification.grade)"),
                                ("共享属性 shareType", e.shareType), ("共享条件 shareConditions", e.shareConditions ?? "—"),
+                               ("共享依据 shareBasis", e.shareBasis ?? "—"), ("共享期限 sharingPeriod", e.sharingPeriod ?? "—"),
+                               ("共享范围 sharingScope", e.sharingScope ?? "—"),
                                ("法律依据 legalBasis", e.legalBasis ?? "—"), ("共享方式 shareMethod", e.shareMethod),
                                ("开放属性 openType", e.openType), ("更新频率 updateFrequency", e.updateFrequency),
                                ("使用要求 usageConditions", e.usageConditions ?? "—"), ("用途 purpose", e.purpose ?? "—"),
