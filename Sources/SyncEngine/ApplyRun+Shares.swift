@@ -9,49 +9,24 @@ extension ApplyRun {
     /// The day it is at this node (UTC+8), for grants' last days.
     var today: CivilDate { CivilDate(instant: Timestamp.date(millis: now)) }
 
-    /// Applies a change of a share ticket: each item has one writer (the
-    /// request and usage the requester, the answer the source); only nodes on
-    /// the ticket's way hold it; it goes on to the neighbours on that way.
+    /// Applies a change of a share ticket, then what its answer sets off here:
+    /// the releasing node sends a new grant's records; the grantee ends its copies of an ended one.
     mutating func applyShare(_ encoded: EncodedChange) throws {
-        let change = encoded.change
-        let label = "share ticket '\(change.key.prefix(80))'"
-        let known = [ShareTicket.requestItem, ShareTicket.answerItem, ShareTicket.usageItem]
-        guard change.tombstone == nil, !change.items.isEmpty, change.items.keys.allSatisfy(known.contains) else {
-            throw ReplicationError("\(label): a ticket change carries only request, answer and usage items, and no deletion", kind: .invalid)
-        }
-        let current = try tx.record(dataset: ShareTicket.dataset, key: change.key)
-        let before = try ticket(change.key, current?.state.items ?? [:], label: label)
-        let proposed = try ticket(change.key, (current?.state.items ?? [:]).merging(change.items) { $1 }, label: label)
-        guard let proposed else { throw ReplicationError("\(label): its request has not arrived here; the request travels first") }
-        let request = proposed.request
-        let topology = replica.topology
-        guard topology.node(request.requester) != nil, topology.node(request.source) != nil, change.key.hasPrefix(request.requester + "-") else {
-            throw ReplicationError("\(label): its requester and source must be nodes of this federation and its id start with the requester's", kind: .invalid)
-        }
-        if let held = before?.request, change.items[ShareTicket.requestItem] != nil, held != request {
-            throw ReplicationError("\(label): a request is not changed once made; make a new one", kind: .forbidden)
-        }
-        for (name, write) in change.items {
-            let writer = name == ShareTicket.answerItem ? request.source : request.requester
-            guard write.stamp.origin == writer else {
-                throw ReplicationError("\(label): only \(writer) may write its \(name), not \(write.stamp.origin)", kind: .forbidden)
-            }
-        }
-        let route = topology.shareRoute(requester: request.requester, source: request.source)
-        guard route.contains(node) else {
-            throw ReplicationError("\(label): \(node) is not on the way between \(request.requester) and \(request.source)", kind: .forbidden)
-        }
-        guard let seq = try join(change, bytes: encoded.bytes) else { return }
-        try enqueue(seq, for: topology.neighbours(of: node).map(\.id).filter { route.contains($0) && $0 != from })
+        let key = encoded.change.key
+        let label = "share request '\(key.prefix(80))'"
+        guard let (before, after) = try applyTicket(encoded, shape: ShareTicket.shape, ends: { items in
+            try ShareTicket(id: key, items: items).map { ($0.request.requester, $0.request.source) }
+        }) else { return }
         releases = nil
-        guard change.items[ShareTicket.answerItem] != nil,
-              let record = try tx.record(dataset: ShareTicket.dataset, key: change.key),
-              let after = try ticket(change.key, record.state.items, label: label), after.answer != before?.answer else { return }
-        if node == topology.releasingNode(requester: request.requester, source: request.source), after.status(on: today) == .granted {
-            try releaseAll(after)
+        guard encoded.change.items[ShareTicket.answerItem] != nil, let ticket = try ticket(key, after, label: label) else { return }
+        let previous = try before.flatMap { try self.ticket(key, $0, label: label) }
+        guard ticket.answer != previous?.answer else { return }
+        let request = ticket.request
+        if node == replica.topology.releasingNode(requester: request.requester, source: request.source), ticket.status(on: today) == .granted {
+            try releaseAll(ticket)
         }
-        if node == request.requester, [.revoked, .expired].contains(after.status(on: today)) {
-            try endCopies(of: after)
+        if node == request.requester, [.revoked, .expired].contains(ticket.status(on: today)) {
+            try endCopies(of: ticket)
         }
     }
 
@@ -73,7 +48,7 @@ extension ApplyRun {
         }
     }
 
-    private mutating func knownDataset(_ id: String) throws -> DatasetDefinition? {
+    mutating func knownDataset(_ id: String) throws -> DatasetDefinition? {
         if known == nil { known = try replica.knownDatasets(tx) }
         return known?[id]?.definition
     }

@@ -95,6 +95,14 @@ struct ApplyRun {
             try applyShare(encoded)
             return
         }
+        if change.dataset == CorrectionTicket.dataset {
+            try applyCorrection(encoded)
+            return
+        }
+        if change.dataset == ConflictOutcome.dataset {
+            try applyConflictOutcome(encoded)
+            return
+        }
         if change.dataset == VerificationService.logDataset {
             try applyVerificationLog(encoded)
             return
@@ -167,6 +175,8 @@ struct ApplyRun {
         let conflicts = Merge.conflicts(in: proposals, dataset: dataset)
         var added = 0
         for conflict in conflicts {
+            // A proposal its authority has answered already is not opened again.
+            if try tx.record(dataset: ConflictOutcome.dataset, key: ConflictOutcome.id(of: conflict)) != nil { continue }
             if try tx.addConflict(conflict, at: now) { added += 1 }
         }
         guard added > 0 else { return }

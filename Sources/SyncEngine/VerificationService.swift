@@ -32,7 +32,7 @@ public struct VerificationService: Sendable {
 
         /// Reads a question from a peer, strictly.
         public static func decode(_ bytes: [UInt8]) throws(WireError) -> Question {
-            let question = try ShareTicket.decode(Question.self, String(decoding: bytes, as: UTF8.self), what: "verification question")
+            let question = try TicketJSON.decode(Question.self, String(decoding: bytes, as: UTF8.self), what: "verification question")
             guard !question.values.isEmpty, question.values.count <= 64, question.key.utf8.count <= 1024,
                   question.values.allSatisfy({ ItemName.isValid($0.key) && $0.value.utf8.count <= 4096 }) else {
                 throw WireError("a verification question names 1-64 items, each with a value of at most 4 KiB, and a key of at most 1 KiB")

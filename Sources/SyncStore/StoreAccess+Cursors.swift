@@ -55,6 +55,11 @@ extension StoreAccess {
             """, conflict.dataset, conflict.key, conflict.item, conflict.proposed.stamp.origin, conflict.proposed.stamp.hlc,
             conflict.proposed.value.jsonText, conflict.authority, now) > 0
     }
+
+    func closeConflict(dataset: String, key: String, item: String, proposer: String, hlc: Int64) throws -> Bool {
+        try db.run("DELETE FROM conflict WHERE dataset = ? AND key = ? AND item = ? AND origin = ? AND hlc = ?",
+                   dataset, key, item, proposer, hlc) > 0
+    }
 }
 
 /// Statistics per dataset, kept in the same transactions as the records.

@@ -139,12 +139,12 @@ final class SharingRulesTests: XCTestCase {
             .init(id: "sw", tier: "city", region: "441500", parent: "gd", name: "汕尾"),
             .init(id: "sw-c", tier: "district", region: "441502", parent: "sw", name: "c"),
         ]).topology()
-        XCTAssertEqual(topology.shareRoute(requester: "sz-a", source: "sw-c"), ["sz-a", "sz", "gd", "sw", "sw-c"])
+        XCTAssertEqual(topology.ticketRoute(filer: "sz-a", answerer: "sw-c"), ["sz-a", "sz", "gd", "sw", "sw-c"])
         XCTAssertEqual(topology.releasingNode(requester: "sz-a", source: "sw-c"), "gd")
-        XCTAssertEqual(topology.shareRoute(requester: "sz-a", source: "sz-b"), ["sz-a", "sz", "sz-b"])
+        XCTAssertEqual(topology.ticketRoute(filer: "sz-a", answerer: "sz-b"), ["sz-a", "sz", "sz-b"])
         XCTAssertEqual(topology.releasingNode(requester: "sz-a", source: "sz-b"), "sz")
-        XCTAssertEqual(topology.shareRoute(requester: "sz-a", source: "sz"), ["sz-a", "sz", "gd"], "the source's own hub files it too")
+        XCTAssertEqual(topology.ticketRoute(filer: "sz-a", answerer: "sz"), ["sz-a", "sz", "gd"], "the source's own hub files it too")
         XCTAssertEqual(topology.releasingNode(requester: "sz-a", source: "sz"), "sz")
-        XCTAssertEqual(topology.shareRoute(requester: "sw", source: "sz-b"), ["sw", "gd", "sz", "sz-b"])
+        XCTAssertEqual(topology.ticketRoute(filer: "sw", answerer: "sz-b"), ["sw", "gd", "sz", "sz-b"])
     }
 }

@@ -223,6 +223,9 @@ public protocol ReplicaWriting: ReplicaReading {
     func setCursor(peer: String, name: String, value: Int64, at now: Int64) throws
     /// Keeps a conflict; false when it was held already.
     func addConflict(_ conflict: Conflict, at now: Int64) throws -> Bool
+    /// Forgets a conflict its authority answered (the answer is kept as a `_conflicts` record); false when it was not held.
+    @discardableResult
+    func closeConflict(dataset: String, key: String, item: String, proposer: String, hlc: Int64) throws -> Bool
     func putCatalogEntry(_ entry: CatalogEntry, json: String, stampHLC: Int64, owner: String, at now: Int64) throws
     func adjustDatasetStats(_ dataset: String, records: Int, updatedAt: Int64, lastWrite: Int64) throws
     func recordHeard(peer: String, at: Date, certificateNotAfter: Date?) throws

@@ -170,63 +170,22 @@ public struct ShareTicket: Sendable, Equatable {
 }
 
 extension ShareTicket {
-    /// The record item holding `value` as JSON text.
-    static func encode<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    /// Reads `text` strictly as JSON (duplicate members, invalid UTF-8, deep nesting refused), then as `type`.
-    public static func decode<T: Decodable>(_ type: T.Type, _ text: String, what: String) throws(WireError) -> T {
-        let bytes = Array(text.utf8)
-        guard bytes.count <= 64 * 1024 else { throw WireError("a share \(what) may be at most 64 KiB") }
-        do { _ = try JSONNode.parse(bytes) } catch { throw WireError("the share \(what) is not valid JSON: \(error)") }
-        do { return try JSONDecoder().decode(type, from: Data(bytes)) } catch {
-            throw WireError("the share \(what) does not have the expected fields: \(describe(error))")
-        }
-    }
-
     /// The ticket a `_shares` record holds; nil while its request has not arrived.
     public init?(id: String, items: [String: ItemWrite]) throws(WireError) {
         guard let text = items[Self.requestItem]?.value.text else { return nil }
         self.id = id
-        request = try Self.decode(ShareRequest.self, text, what: "request")
-        answer = try items[Self.answerItem]?.value.text.map { text throws(WireError) in try Self.decode(ShareAnswer.self, text, what: "answer") }
-        usage = try items[Self.usageItem]?.value.text.map { text throws(WireError) in try Self.decode(ShareUsage.self, text, what: "usage") }
+        request = try TicketJSON.decode(ShareRequest.self, text, what: "request")
+        answer = try items[Self.answerItem]?.value.text.map { text throws(WireError) in try TicketJSON.decode(ShareAnswer.self, text, what: "answer") }
+        usage = try items[Self.usageItem]?.value.text.map { text throws(WireError) in try TicketJSON.decode(ShareUsage.self, text, what: "usage") }
     }
 
     /// The `_shares` change by `node` setting `item` to `value`.
     public static func change<T: Encodable>(id: String, item: String, value: T, by node: NodeEntry, hlc: Int64) throws -> Change {
-        Change(dataset: dataset, key: id, region: node.region,
-               items: [item: ItemWrite(value: .string(try encode(value)), stamp: Stamp(hlc: hlc, origin: node.id))], origin: node.id)
+        try TicketJSON.change(dataset: dataset, id: id, item: item, value: value, by: node, hlc: hlc)
     }
+
+    /// Who writes what: the request and the usage the requester, the answer the source.
+    public static let shape = TicketShape(dataset: dataset, noun: "share request",
+                                          writers: [requestItem: .filer, usageItem: .filer, answerItem: .answerer], fixed: requestItem)
 }
 
-extension Topology {
-    /// The lowest node whose subtree holds both `a` and `b`.
-    public func commonAncestor(_ a: String, _ b: String) -> String? {
-        let pa = path(to: a), pb = path(to: b)
-        return zip(pa, pb).prefix { $0 == $1 }.last?.0
-    }
-
-    /// The nodes a share ticket between `requester` and `source` visits: the
-    /// path between them, and each end's own hub, where it is filed (汕尾 §20).
-    public func shareRoute(requester: String, source: String) -> Set<String> {
-        guard let top = commonAncestor(requester, source) else { return [] }
-        var route: Set<String> = []
-        for end in [requester, source] {
-            let path = path(to: end)
-            if let start = path.firstIndex(of: top) { route.formUnion(path[start...]) }
-            if let parent = parent(of: end) { route.insert(parent.id) }
-        }
-        return route
-    }
-
-    /// The node that releases granted records to `requester`: the nearest to it
-    /// that holds the source's records (conditional data is aggregated up the
-    /// tree, so the lowest common hub; the source itself when it is above).
-    public func releasingNode(requester: String, source: String) -> String? {
-        commonAncestor(requester, source)
-    }
-}

@@ -9,6 +9,8 @@ public struct Policy: Codable, Sendable, Equatable {
     public var correctionResolveDays: Int
     /// The longest one extension of a correction may be, 10 by default.
     public var correctionExtensionDays: Int
+    /// Working days a source has to rectify a dataset after a hub's notice (整改), 3 by default.
+    public var rectificationDays: Int
     /// Public holidays (YYYY-MM-DD) that fall on weekdays.
     public var holidays: [String]
     /// Make-up working days (调休, YYYY-MM-DD) that fall on weekends.
@@ -54,7 +56,7 @@ public struct Policy: Codable, Sendable, Equatable {
     public var aggregatesUnshared: Bool { unsharedDatasets != "keep-at-source" }
 
     public init(shareRequestDays: Int = 5, correctionAcknowledgeDays: Int = 1, correctionResolveDays: Int = 3,
-                correctionExtensionDays: Int = 10, holidays: [String] = [], workdays: [String] = [],
+                correctionExtensionDays: Int = 10, rectificationDays: Int = 3, holidays: [String] = [], workdays: [String] = [],
                 silentAfterSeconds: Int = 120, stalledAfterSeconds: Int = 120, maxOutboxEntries: Int = 5_000_000,
                 maxClockSkewSeconds: Int = 300, offsiteBackupsKept: Int = 3, offsiteBackupMaxMiB: Int = 20_480,
                 maxOffsiteBackupAgeHours: Int = 0, tombstoneRetentionDays: Double = 30, minFreeDiskMiB: Int = 256,
@@ -63,6 +65,7 @@ public struct Policy: Codable, Sendable, Equatable {
         self.correctionAcknowledgeDays = correctionAcknowledgeDays
         self.correctionResolveDays = correctionResolveDays
         self.correctionExtensionDays = correctionExtensionDays
+        self.rectificationDays = rectificationDays
         self.holidays = holidays
         self.workdays = workdays
         self.silentAfterSeconds = silentAfterSeconds
@@ -85,6 +88,7 @@ public struct Policy: Codable, Sendable, Equatable {
         correctionAcknowledgeDays = try c.decodeIfPresent(Int.self, forKey: .correctionAcknowledgeDays) ?? d.correctionAcknowledgeDays
         correctionResolveDays = try c.decodeIfPresent(Int.self, forKey: .correctionResolveDays) ?? d.correctionResolveDays
         correctionExtensionDays = try c.decodeIfPresent(Int.self, forKey: .correctionExtensionDays) ?? d.correctionExtensionDays
+        rectificationDays = try c.decodeIfPresent(Int.self, forKey: .rectificationDays) ?? d.rectificationDays
         holidays = try c.decodeIfPresent([String].self, forKey: .holidays) ?? d.holidays
         workdays = try c.decodeIfPresent([String].self, forKey: .workdays) ?? d.workdays
         silentAfterSeconds = try c.decodeIfPresent(Int.self, forKey: .silentAfterSeconds) ?? d.silentAfterSeconds

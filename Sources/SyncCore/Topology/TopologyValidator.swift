@@ -98,8 +98,10 @@ enum TopologyValidator {
         if !Policy.grantEndPolicies.contains(policy.grantEnd) {
             add(nil, "policy.grantEnd", "'\(policy.grantEnd.prefix(40))' is not one of \(Policy.grantEndPolicies.joined(separator: ", "))")
         }
-        if policy.shareRequestDays < 1 || policy.shareRequestDays > 60 {
-            add(nil, "policy.shareRequestDays", "must be 1 to 60 working days (汕尾 5, 长沙 10)")
+        for (field, days) in [("shareRequestDays", policy.shareRequestDays), ("correctionAcknowledgeDays", policy.correctionAcknowledgeDays),
+                              ("correctionResolveDays", policy.correctionResolveDays), ("correctionExtensionDays", policy.correctionExtensionDays),
+                              ("rectificationDays", policy.rectificationDays)] where days < 1 || days > 60 {
+            add(nil, "policy.\(field)", "must be 1 to 60 working days, not \(days)")
         }
         return problems
     }

@@ -32,7 +32,7 @@ public struct VerificationRelay: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let body = try ParentClient(context: context).send("POST", Endpoint.verify, Array(try encoder.encode(question)), timeout: 15)
-        return try ShareTicket.decode(VerificationService.Answer.self, String(decoding: body, as: UTF8.self), what: "verification answer")
+        return try TicketJSON.decode(VerificationService.Answer.self, String(decoding: body, as: UTF8.self), what: "verification answer")
     }
 
     /// Checks that child `caller` may ask on behalf of `asker`: itself or a node below it.

@@ -269,7 +269,7 @@ extension DemoCommand {
         let ticket = try ShareService(replica: try fleet.replica(requester))
             .request(dataset: dataset.id, items: items, region: nil, purpose: "困难群众救助资格核对", basis: "《社会救助暂行办法》第五十条", until: nil)
         say.line("  \(requester) requests \(dataset.id) (\(items.joined(separator: ","))): request \(ticket.id), answer due by \(ticket.request.deadline) (\(topology.policy.shareRequestDays) working days)")
-        let route = topology.shareRoute(requester: requester, source: dataset.sourceNode)
+        let route = topology.ticketRoute(filer: requester, answerer: dataset.sourceNode)
         let filed = route.subtracting([requester, dataset.sourceNode]).sorted()
         let arrived = wait(timeout, fleet: fleet, say: say) {
             route.allSatisfy { node in (try? ShareService(replica: try fleet.replica(node)).ticket(ticket.id)) != nil }

@@ -1,0 +1,81 @@
+import Foundation
+import SyncCore
+
+/// The apply pipeline's part in tickets (share requests, corrections, conflict
+/// outcomes): each item checked against the end that alone may write it, held
+/// by the nodes on the way between the ends, passed on along it.
+extension ApplyRun {
+    /// Applies a ticket change shaped as `shape`; `ends` reads the filer and the answerer from
+    /// the ticket's items (nil until its fixed item has arrived). Returns the ticket's items
+    /// before and after, nil when the change changed nothing.
+    mutating func applyTicket(_ encoded: EncodedChange, shape: TicketShape,
+                              ends: ([String: ItemWrite]) throws -> (filer: String, answerer: String)?)
+        throws -> (before: [String: ItemWrite]?, after: [String: ItemWrite])? {
+        let change = encoded.change
+        let label = "\(shape.noun) '\(change.key.prefix(80))'"
+        guard change.tombstone == nil, !change.items.isEmpty, change.items.keys.allSatisfy({ shape.writers[$0] != nil }) else {
+            throw ReplicationError("\(label): a change of it carries only \(shape.writers.keys.sorted().joined(separator: ", ")) and no deletion", kind: .invalid)
+        }
+        let current = try tx.record(dataset: shape.dataset, key: change.key)?.state.items
+        let found: (filer: String, answerer: String)?
+        do { found = try ends((current ?? [:]).merging(change.items) { $1 }) } catch {
+            throw ReplicationError("\(label): \(error)", kind: .invalid)
+        }
+        guard let (filer, answerer) = found else {
+            throw ReplicationError("\(label): its \(shape.fixed) has not arrived here; the \(shape.fixed) travels first")
+        }
+        let topology = replica.topology
+        guard topology.node(filer) != nil, topology.node(answerer) != nil, change.key.hasPrefix(filer + "-") else {
+            throw ReplicationError("\(label): both ends must be nodes of this federation and its id start with the filer's", kind: .invalid)
+        }
+        if let held = current?[shape.fixed], let new = change.items[shape.fixed], held.value != new.value {
+            throw ReplicationError("\(label): its \(shape.fixed) is not changed once made; file a new one", kind: .forbidden)
+        }
+        for (name, write) in change.items {
+            let writer = shape.writers[name] == .answerer ? answerer : filer
+            guard write.stamp.origin == writer else {
+                throw ReplicationError("\(label): only \(writer) may write its \(name), not \(write.stamp.origin)", kind: .forbidden)
+            }
+        }
+        let route = topology.ticketRoute(filer: filer, answerer: answerer)
+        guard route.contains(node) else {
+            throw ReplicationError("\(label): \(node) is not on the way between \(filer) and \(answerer)", kind: .forbidden)
+        }
+        guard let seq = try join(change, bytes: encoded.bytes) else { return nil }
+        try enqueue(seq, for: topology.neighbours(of: node).map(\.id).filter { route.contains($0) && $0 != from })
+        let after = try tx.record(dataset: shape.dataset, key: change.key)?.state.items ?? [:]
+        return (current, after)
+    }
+
+    /// Applies a change of a correction or rectification notice.
+    mutating func applyCorrection(_ encoded: EncodedChange) throws {
+        let key = encoded.change.key
+        _ = try applyTicket(encoded, shape: CorrectionTicket.shape) { items in
+            try CorrectionTicket(id: key, items: items).map { ($0.request.filer, $0.request.authority) }
+        }
+    }
+
+    /// Applies a conflict's outcome: written by the item's authority, it closes the conflict here and
+    /// goes on toward the node that proposed it, the way the proposal came.
+    mutating func applyConflictOutcome(_ encoded: EncodedChange) throws {
+        let change = encoded.change
+        let label = "the outcome of conflict '\(change.key.prefix(40))'"
+        guard change.tombstone == nil, change.items.count == 1, let write = change.items[ConflictOutcome.item], let text = write.value.text else {
+            throw ReplicationError("\(label): it carries one item '\(ConflictOutcome.item)' and no deletion", kind: .invalid)
+        }
+        let outcome: ConflictOutcome
+        do { outcome = try TicketJSON.decode(ConflictOutcome.self, text, what: "conflict outcome") } catch {
+            throw ReplicationError("\(label): \(error)", kind: .invalid)
+        }
+        guard outcome.id == change.key else { throw ReplicationError("\(label): it describes another conflict", kind: .invalid) }
+        if let definition = try knownDataset(outcome.dataset) {
+            let authority = outcome.item == Conflict.deleteItem ? definition.sourceNode : definition.authority(for: outcome.item)
+            guard write.stamp.origin == authority else {
+                throw ReplicationError("\(label): only the authority \(authority) answers it, not \(write.stamp.origin)", kind: .forbidden)
+            }
+        }
+        guard let seq = try join(change, bytes: encoded.bytes) else { return }
+        try tx.closeConflict(dataset: outcome.dataset, key: outcome.key, item: outcome.item, proposer: outcome.proposer, hlc: outcome.hlc)
+        if let next = replica.routing.towardAuthority(outcome.proposer, at: node, from: from) { try enqueue(seq, for: [next]) }
+    }
+}
