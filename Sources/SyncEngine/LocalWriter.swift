@@ -56,6 +56,8 @@ public struct LocalWriter: Sendable {
         let dataset = known.definition
         let node = replica.nodeID
         var applied = Set<String>(), proposed = Set<String>()
+        let quality = QualityCheck(dataset)
+        var tally = QualityFigures()
         try replica.transaction(from: nil, cursor: nil) { emitChange, reader in try withoutActuallyEscaping(emitChange) { emit in
             let delete = { (key: String) throws in
                 guard let state = try reader.record(dataset: id, key: key)?.state else {
@@ -65,6 +67,7 @@ public struct LocalWriter: Sendable {
             }
             try produce(BulkWriter(write: { values, label in
                 let (key, region) = try check(values, dataset: dataset, row: label)
+                try judge(values, key: key, of: dataset, quality: quality, reader: reader, row: label, into: &tally)
                 var values = values
                 let foreign = values.keys.filter { dataset.authority(for: $0) != node }
                 if !foreign.isEmpty {
@@ -84,7 +87,27 @@ public struct LocalWriter: Sendable {
                 }
             }, delete: delete))
         } }
+        try? replica.addQuality(tally, dataset: id)   // figures only: a failure here loses a count, not data
         return WriteOutcome(applied: applied.sorted(), proposed: proposed.sorted())
+    }
+
+    /// Checks a row against the dataset's quality rules: a `refuse` rule broken refuses it (naming
+    /// the row, the item and the rule); `flag` rules and missing items are counted. A partial
+    /// write is judged with the record's current values filled in.
+    private func judge(_ values: [String: JSONValue], key: String, of dataset: DatasetDefinition, quality: QualityCheck,
+                       reader: any ReplicaReading, row: String, into tally: inout QualityFigures) throws {
+        func empty(_ value: JSONValue?) -> Bool { value == nil || value == .null || value == .string("") }
+        var full = values
+        if dataset.items.contains(where: { empty(values[$0.name]) }), let current = try reader.record(dataset: dataset.id, key: key)?.state {
+            for (name, value) in current.values where empty(full[name]) { full[name] = value }
+        }
+        let violations = quality.isEmpty ? [] : quality.violations(full)
+        if let refused = violations.first(where: { !$0.flagOnly }) {
+            throw ReplicationError("\(row)dataset '\(dataset.id)', record \(key): \(refused); fix the data (or set the rule's action to flag to accept and count it)")
+        }
+        tally.checked += 1
+        if !violations.isEmpty { tally.flagged += 1 }
+        if dataset.items.contains(where: { empty(full[$0.name]) }) { tally.incomplete += 1 }
     }
 
     /// Deletes a record (a tombstone). Only the dataset's source may delete;

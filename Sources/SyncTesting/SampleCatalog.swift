@@ -9,7 +9,7 @@ public enum SampleCatalog {
                      sourceNode: source, format: "数据库表", relatedSystem: "企业登记系统", classification: .init(category: "法人", grade: "一般"),
                      shareType: shareType, shareConditions: shareType == "conditional" ? "依申请" : nil,
                      legalBasis: shareType == "none" ? "《条例》第十条" : nil, shareMethod: "api", openType: "conditional",
-                     updateFrequency: "day", contact: .init(name: "陈工", phone: "0755-28300001"), backflow: backflow,
+                     updateFrequency: "day", usageConditions: "不得用于履职以外用途", purpose: "共享与回流", contact: .init(name: "陈工", phone: "0755-28300001"), backflow: backflow,
                      keyItem: "uscc", regionItem: "region",
                      items: [ItemDefinition(name: "uscc", title: "统一社会信用代码", type: .string),
                              ItemDefinition(name: "region", title: "区划", type: .string),

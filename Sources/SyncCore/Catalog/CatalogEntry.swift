@@ -67,6 +67,11 @@ public struct CatalogEntry: Codable, Sendable, Equatable {
     public var sharingPeriod: String?
     /// 共享范围: who it is shared with, e.g. "全省政务部门".
     public var sharingScope: String?
+    /// A spatial dataset's coordinate reference system, e.g. "EPSG:4490" (CGCS2000, 坪山 §9): required
+    /// for spatial data (category 空间地理), anything else refused unless the policy allows it.
+    public var crs: String?
+    /// 更新责任人: the person responsible for keeping it up to date.
+    public var updateResponsible: String?
     /// 不予共享的法律依据: required when none.
     public var legalBasis: String?
     /// api | file | table (共享方式).
@@ -100,7 +105,7 @@ public struct CatalogEntry: Codable, Sendable, Equatable {
                 usageConditions: String? = nil, purpose: String? = nil, contact: Contact, backflow: String, keyItem: String,
                 regionItem: String, items: [ItemDefinition], status: String = "published", version: Int = 1,
                 handover: Handover? = nil, systems: [String]? = nil, shareBasis: String? = nil, sharingPeriod: String? = nil,
-                sharingScope: String? = nil) {
+                sharingScope: String? = nil, crs: String? = nil, updateResponsible: String? = nil) {
         self.id = id
         self.name = name
         self.summary = summary
@@ -129,7 +134,16 @@ public struct CatalogEntry: Codable, Sendable, Equatable {
         self.shareBasis = shareBasis
         self.sharingPeriod = sharingPeriod
         self.sharingScope = sharingScope
+        self.crs = crs
+        self.updateResponsible = updateResponsible
     }
+
+    /// The category of spatial data (空间地理), which must declare its coordinate reference system.
+    public static let spatialCategory = "空间地理"
+    /// CGCS2000, the national geodetic system spatial data must use (坪山 §9).
+    public static let cgcs2000 = "EPSG:4490"
+
+    public var isSpatial: Bool { classification.category == Self.spatialCategory || crs != nil }
 
     /// The update frequencies, in the order of their periods.
     public static let frequencies = ["realtime", "minute", "hour", "day", "week", "month", "quarter", "half-year", "year"]

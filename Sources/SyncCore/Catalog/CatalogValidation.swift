@@ -60,6 +60,8 @@ extension CatalogEntry {
             if let authority = item.authority, topology.node(authority) == nil {
                 add("items[\(i)].authority", "'\(authority)' is not a node of this federation")
             }
+            for problem in item.rules?.problems() ?? [] { add("items[\(i)].rules", problem) }
+            if let element = item.element, element.isEmpty || element.utf8.count > 64 { add("items[\(i)].element", "a data element code is 1-64 characters") }
         }
         return problems
     }
@@ -70,10 +72,39 @@ extension CatalogEntry {
     ///   rules of the version that published them, so an upgrade never cuts a federation's catalog.
     public func validate(in topology: Topology, publishing: Bool = false) throws(CatalogError) {
         var found = problems(in: topology)
-        if publishing, shareType == "conditional", (shareBasis ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-            found.append(CatalogProblem(field: "shareBasis", message: "is required when shareType is conditional (共享依据, 汕尾 §14)"))
-        }
+        if publishing { found += publishingProblems(in: topology) }
         if !found.isEmpty { throw CatalogError(entry: id, problems: found) }
+    }
+}
+
+extension CatalogEntry {
+    /// The rules added since earlier versions, checked when the source publishes (坪山 §9, §17; 汕尾 §14):
+    /// related system, usage conditions and purpose; a conditional entry's basis; a grade from the
+    /// policy's vocabulary; a spatial dataset's coordinate reference system.
+    func publishingProblems(in topology: Topology) -> [CatalogProblem] {
+        var problems: [CatalogProblem] = []
+        func blank(_ value: String?) -> Bool { (value ?? "").trimmingCharacters(in: .whitespaces).isEmpty }
+        for (field, value, why) in [("relatedSystem", relatedSystem, "关联系统"), ("usageConditions", usageConditions, "使用条件"), ("purpose", purpose, "用途")]
+        where blank(value) {
+            problems.append(CatalogProblem(field: field, message: "is required (\(why), 坪山 §17)"))
+        }
+        if shareType == "conditional", blank(shareBasis) {
+            problems.append(CatalogProblem(field: "shareBasis", message: "is required when shareType is conditional (共享依据, 汕尾 §14)"))
+        }
+        let grades = topology.policy.grades
+        if !grades.contains(classification.grade) {
+            problems.append(CatalogProblem(field: "classification.grade", message: "'\(classification.grade.prefix(20))' is not one of the policy's grades: \(grades.joined(separator: ", "))"))
+        }
+        if isSpatial {
+            if let crs {
+                if crs != Self.cgcs2000 && !topology.policy.allowedCRS.contains(crs) {
+                    problems.append(CatalogProblem(field: "crs", message: "'\(crs.prefix(40))' is not CGCS2000 (\(Self.cgcs2000), 坪山 §9); convert the data, or list it in the policy's allowedCRS"))
+                }
+            } else {
+                problems.append(CatalogProblem(field: "crs", message: "a spatial dataset (\(Self.spatialCategory)) must declare its coordinate reference system, e.g. \(Self.cgcs2000)"))
+            }
+        }
+        return problems
     }
 }
 

@@ -27,12 +27,18 @@ public struct ItemDefinition: Codable, Sendable, Equatable {
     public var type: ItemType
     /// The node that alone may write this item; the dataset's source when absent.
     public var authority: String?
+    /// Quality rules checked where data enters (write, import, ingest).
+    public var rules: QualityRules?
+    /// The data element (数据元) the item follows, by its code in the standard (坪山 §10), e.g. "DE00001".
+    public var element: String?
 
-    public init(name: String, title: String, type: ItemType, authority: String? = nil) {
+    public init(name: String, title: String, type: ItemType, authority: String? = nil, rules: QualityRules? = nil, element: String? = nil) {
         self.name = name
         self.title = title
         self.type = type
         self.authority = authority
+        self.rules = rules
+        self.element = element
     }
 }
 

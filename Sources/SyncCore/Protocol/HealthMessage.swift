@@ -75,11 +75,13 @@ public struct NodeSummary: Encodable, Sendable, Equatable {
     public var conflicts: Int
     public var records: Int
     public var certificateDaysLeft: Int?
+    /// The node's weakest dataset by quality, e.g. "ps-enterprise 97.5% complete, 1.2% invalid" (at sources that check).
+    public var quality: String?
     /// How old the report is: 0 from the node itself, more as it is relayed.
     public var ageSeconds: Int
 
     public init(id: String, name: String, tier: String, region: String, state: String, problems: [String], outbox: Int,
-                lagSeconds: Int, conflicts: Int, records: Int, certificateDaysLeft: Int?, ageSeconds: Int) {
+                lagSeconds: Int, conflicts: Int, records: Int, certificateDaysLeft: Int?, ageSeconds: Int, quality: String? = nil) {
         self.id = id
         self.name = name
         self.tier = tier
@@ -92,6 +94,7 @@ public struct NodeSummary: Encodable, Sendable, Equatable {
         self.records = records
         self.certificateDaysLeft = certificateDaysLeft
         self.ageSeconds = ageSeconds
+        self.quality = quality
     }
 
     /// Reads a report, refusing counts and ages out of range and long texts.
@@ -103,7 +106,8 @@ public struct NodeSummary: Encodable, Sendable, Equatable {
                   outbox: Int(try f.int("outbox", in: count)), lagSeconds: Int(try f.int("lagSeconds", in: 0...NodeSummary.maxAgeSeconds)),
                   conflicts: Int(try f.int("conflicts", in: count)), records: Int(try f.int("records", in: count)),
                   certificateDaysLeft: try f.optionalInt("certificateDaysLeft", in: -1_000_000...1_000_000).map(Int.init),
-                  ageSeconds: Int(try f.int("ageSeconds", in: 0...NodeSummary.maxAgeSeconds)))
+                  ageSeconds: Int(try f.int("ageSeconds", in: 0...NodeSummary.maxAgeSeconds)),
+                  quality: try f.optionalString("quality", maxBytes: 256))
     }
 
     /// Reads a report stored as JSON.
@@ -121,7 +125,9 @@ public struct NodeSummary: Encodable, Sendable, Equatable {
         w.raw(",\"outbox\":"); w.int(Int64(outbox))
         w.raw(",\"problems\":[")
         for (i, p) in problems.enumerated() { if i > 0 { w.comma() }; w.string(p) }
-        w.raw("],\"records\":"); w.int(Int64(records))
+        w.raw("]")
+        if let quality { w.raw(",\"quality\":"); w.string(quality) }
+        w.raw(",\"records\":"); w.int(Int64(records))
         w.raw(",\"region\":"); w.string(region)
         w.raw(",\"state\":"); w.string(state)
         w.raw(",\"tier\":"); w.string(tier)

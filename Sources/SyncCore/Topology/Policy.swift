@@ -41,6 +41,10 @@ public struct Policy: Codable, Sendable, Equatable {
     public var tombstoneRetentionDays: Double
     /// Free disk space under which status asks for attention, in MiB (256 by default).
     public var minFreeDiskMiB: Int
+    /// The classification grades (分级) a catalog entry may carry: 一般, 重要, 核心 by default.
+    public var grades: [String]
+    /// Coordinate reference systems spatial datasets may use besides CGCS2000 (EPSG:4490); none by default.
+    public var allowedCRS: [String]
     /// What happens to datasets not shared (不予共享): "aggregate" (the default: 归集 is a duty apart from
     /// sharing, 汕尾 §16, 长沙 §17, 普陀 §11; they go up to the hubs, are held there, never sent down,
     /// and answer verification) or "keep-at-source" (they never leave their source node).
@@ -60,7 +64,8 @@ public struct Policy: Codable, Sendable, Equatable {
                 silentAfterSeconds: Int = 120, stalledAfterSeconds: Int = 120, maxOutboxEntries: Int = 5_000_000,
                 maxClockSkewSeconds: Int = 300, offsiteBackupsKept: Int = 3, offsiteBackupMaxMiB: Int = 20_480,
                 maxOffsiteBackupAgeHours: Int = 0, tombstoneRetentionDays: Double = 30, minFreeDiskMiB: Int = 256,
-                unsharedDatasets: String = "aggregate", grantEnd: String = "remove") {
+                unsharedDatasets: String = "aggregate", grantEnd: String = "remove", grades: [String] = ["一般", "重要", "核心"],
+                allowedCRS: [String] = []) {
         self.shareRequestDays = shareRequestDays
         self.correctionAcknowledgeDays = correctionAcknowledgeDays
         self.correctionResolveDays = correctionResolveDays
@@ -79,6 +84,8 @@ public struct Policy: Codable, Sendable, Equatable {
         self.minFreeDiskMiB = minFreeDiskMiB
         self.unsharedDatasets = unsharedDatasets
         self.grantEnd = grantEnd
+        self.grades = grades
+        self.allowedCRS = allowedCRS
     }
 
     public init(from decoder: any Decoder) throws {
@@ -102,5 +109,7 @@ public struct Policy: Codable, Sendable, Equatable {
         minFreeDiskMiB = try c.decodeIfPresent(Int.self, forKey: .minFreeDiskMiB) ?? d.minFreeDiskMiB
         unsharedDatasets = try c.decodeIfPresent(String.self, forKey: .unsharedDatasets) ?? d.unsharedDatasets
         grantEnd = try c.decodeIfPresent(String.self, forKey: .grantEnd) ?? d.grantEnd
+        grades = try c.decodeIfPresent([String].self, forKey: .grades) ?? d.grades
+        allowedCRS = try c.decodeIfPresent([String].self, forKey: .allowedCRS) ?? d.allowedCRS
     }
 }

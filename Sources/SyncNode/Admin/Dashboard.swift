@@ -54,11 +54,12 @@ enum Dashboard {
             html += "<td class=\"muted\">\(e(p.lastError.map { "\(p.lastErrorAt.map { String($0.prefix(19)) } ?? "") \($0)" } ?? "—"))</td></tr>\n"
         }
         html += "</table></section>\n"
-        html += "<section><h2>数据集 <small>Datasets held here</small></h2><table><tr><th>数据集 Dataset</th><th>名称</th><th>数源节点 Source</th><th>记录数 Records</th><th>最近更新 Last update</th><th>更新频率 Frequency</th></tr>\n"
+        html += "<section><h2>数据集 <small>Datasets held here</small></h2><table><tr><th>数据集 Dataset</th><th>名称</th><th>数源节点 Source</th><th>记录数 Records</th><th>最近更新 Last update</th><th>更新频率 Frequency</th><th>质量 Quality</th></tr>\n"
         for d in status.datasets {
             html += "<tr><td>\(e(d.id))</td><td>\(e(d.name))</td><td>\(e(d.sourceNode))</td><td class=\"num\">\(d.records)</td>"
             html += "<td>\(e(d.lastUpdate.map { String($0.prefix(19)).replacingOccurrences(of: "T", with: " ") } ?? "—"))</td>"
-            html += "<td>\(d.frequencyStatus.map { "\(e(d.updateFrequency ?? "")) · \(badge($0 == .onTime ? "ok" : $0.rawValue, label: $0.chinese))" } ?? "—")</td></tr>\n"
+            html += "<td>\(d.frequencyStatus.map { "\(e(d.updateFrequency ?? "")) · \(badge($0 == .onTime ? "ok" : $0.rawValue, label: $0.chinese))" } ?? "—")</td>"
+            html += "<td>\(d.quality.map { String(format: "完整率 %.1f%% · 问题率 %.1f%%", $0.completeness * 100, $0.invalidRate * 100) } ?? "—")</td></tr>\n"
         }
         html += "</table><p class=\"muted\">更新频率：数源部门最近一次写入与目录声明的更新频率比较（按时 / 即将到期 / 超期）· Update frequency: the authority's last write against the catalog entry's declared frequency.</p></section>\n"
         html += "<section><h2>冲突 <small>Conflicts — non-authority writes, never applied (一数一源): \(status.conflicts) here, \(status.conflictsForThisNode) addressed to this node</small></h2>"

@@ -40,9 +40,15 @@ enum Metrics {
                status.peers.map { (node + [("peer", $0.id), ("state", $0.state.rawValue)], $0.state == .ok ? 1 : 0) })
         family("syncnode_records", "gauge", "Live records held, by dataset.",
                status.datasets.map { (node + [("dataset", $0.id)], Double($0.records)) })
+        family("syncnode_dataset_completeness_ratio", "gauge", "Share of rows written here with every item filled, by dataset (0-1).",
+               status.datasets.compactMap { d in d.quality.map { (node + [("dataset", d.id)], $0.completeness) } })
+        family("syncnode_dataset_invalid_ratio", "gauge", "Share of rows written here that a quality rule flagged, by dataset (0-1).",
+               status.datasets.compactMap { d in d.quality.map { (node + [("dataset", d.id)], $0.invalidRate) } })
         family("syncnode_conflicts", "gauge", "Conflicts held at this node.", [(node, Double(status.conflicts))])
         family("syncnode_share_requests", "gauge", "Share requests made, answered or filed here, by status (overdue: pending past the deadline).",
                (ShareStatus.allCases.map(\.rawValue) + ["overdue"]).map { (node + [("status", $0)], Double(status.shares[$0] ?? 0)) })
+        family("syncnode_corrections", "gauge", "Corrections and rectification notices held here, by status (overdue, escalated: open past the deadline, past the extension).",
+               (CorrectionStatus.allCases.map(\.rawValue) + ["overdue", "escalated"]).map { (node + [("status", $0)], Double(status.corrections[$0] ?? 0)) })
         family("syncnode_certificate_days_left", "gauge", "Days until this node's certificate expires.",
                status.certificate.map { [(node, Double($0.daysLeft))] } ?? [])
         family("syncnode_clock_correction_seconds", "gauge", "Seconds added to this machine's clock to match the parent's.",

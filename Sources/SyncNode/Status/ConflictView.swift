@@ -5,6 +5,8 @@ import SyncEngine
 /// A conflict as operators see it (`syncnode conflicts`, the dashboard,
 /// `/api/conflicts`): the proposal beside the value currently held.
 public struct ConflictView: Encodable, Sendable, Equatable {
+    /// The conflict's id (the same at every node that holds it): `syncnode conflicts accept|refuse ID` at the authority.
+    public var id: String
     public var dataset: String
     public var key: String
     public var item: String
@@ -20,7 +22,7 @@ public struct ConflictView: Encodable, Sendable, Equatable {
         try replica.store.read { reader in
             try reader.conflicts().map { stored in
                 let c = stored.conflict
-                return ConflictView(dataset: c.dataset, key: c.key, item: c.item, origin: c.proposed.stamp.origin, hlc: c.proposed.stamp.hlc,
+                return ConflictView(id: ConflictOutcome.id(of: c), dataset: c.dataset, key: c.key, item: c.item, origin: c.proposed.stamp.origin, hlc: c.proposed.stamp.hlc,
                                     proposedValue: c.proposed.value, authority: c.authority,
                                     currentValue: try reader.record(dataset: c.dataset, key: c.key)?.state.items[c.item]?.value,
                                     receivedAt: Timestamp.iso(Timestamp.date(millis: stored.receivedAt)))

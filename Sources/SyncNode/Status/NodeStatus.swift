@@ -79,6 +79,21 @@ public struct NodeStatus: Encodable, Sendable {
         public var lastAuthorityWrite: String?
         /// on-time, due-soon, overdue or no-data against the declared frequency.
         public var frequencyStatus: FrequencyStatus?
+        /// Quality as checked where rows entered here (the source): rows checked, flagged, incomplete.
+        public var quality: Quality?
+    }
+
+    /// A dataset's quality figures (坪山 §16): completeness and invalid rate of the rows written here.
+    public struct Quality: Encodable, Sendable {
+        public var checked: Int
+        public var flagged: Int
+        public var incomplete: Int
+        /// Share of rows with every item filled, 0…1.
+        public var completeness: Double
+        /// Share of rows a `flag` rule counted, 0…1.
+        public var invalidRate: Double
+
+        var text: String { String(format: "%.1f%% complete, %.1f%% invalid", completeness * 100, invalidRate * 100) }
     }
 
     /// The certificate the running node presents, as it last recorded.
@@ -104,6 +119,9 @@ public struct NodeStatus: Encodable, Sendable {
     public var conflictsForThisNode: Int
     /// Share requests (有条件共享) made, answered or filed here, by status; `overdue` counts the pending past their deadline.
     public var shares: [String: Int]
+    /// Corrections and rectification notices filed, answered or held here, by status; `overdue` and
+    /// `escalated` count the open ones past their deadline and past the extension.
+    public var corrections: [String: Int]
     /// Backups made here, off-site copies sent up and kept for children.
     public var backups: BackupStatus
     public var clock: ClockInfo
@@ -166,6 +184,7 @@ public struct NodeStatus: Encodable, Sendable {
         }
         let stats = facts.stats
         let frequencies = Dictionary(facts.catalog.map { ($0.id, $0.updateFrequency) }, uniquingKeysWith: { a, _ in a })
+        let quality = try replica.qualityFigures()
         let datasets = try replica.datasets().map { known in
             let d = known.definition
             let lastWrite = stats[d.id].flatMap { $0.lastWrite > 0 ? Timestamp.date(millis: $0.lastWrite) : nil }
@@ -178,12 +197,19 @@ public struct NodeStatus: Encodable, Sendable {
             }
             return Dataset(id: d.id, name: d.name, sourceNode: d.sourceNode, records: stats[d.id]?.records ?? 0,
                            lastUpdate: stats[d.id].map { Timestamp.iso(Timestamp.date(millis: $0.lastUpdate)) }, withdrawn: known.withdrawn,
-                           updateFrequency: frequency, lastAuthorityWrite: lastWrite.map(Timestamp.iso), frequencyStatus: freshness)
+                           updateFrequency: frequency, lastAuthorityWrite: lastWrite.map(Timestamp.iso), frequencyStatus: freshness,
+                           quality: quality[d.id].map { Quality(checked: $0.checked, flagged: $0.flagged, incomplete: $0.incomplete,
+                                                                completeness: $0.completeness, invalidRate: $0.invalidRate) })
         }
         let shareViews = try ShareView.all(replica)
         var shares = Dictionary(grouping: shareViews, by: \.status).mapValues(\.count)
         shares["overdue"] = shareViews.filter(\.overdue).count
         attention += ShareView.attention(shareViews, node: context.node.id)
+        let correctionViews = try CorrectionView.all(replica)
+        var corrections = Dictionary(grouping: correctionViews, by: \.status).mapValues(\.count)
+        corrections["overdue"] = correctionViews.filter(\.overdue).count
+        corrections["escalated"] = correctionViews.filter(\.escalated).count
+        attention += CorrectionView.attention(correctionViews)
         if facts.conflicts.addressed > 0 {
             attention.append("\(facts.conflicts.addressed) conflict(s) addressed to this node as the authority (syncnode conflicts)")
         }
@@ -204,7 +230,7 @@ public struct NodeStatus: Encodable, Sendable {
                           generatedAt: Timestamp.iso(now), schemaVersion: facts.schema, certificate: certificate,
                           certificateInUse: facts.inUse, revocationList: facts.crl,
                           peers: peers, datasets: datasets, conflicts: facts.conflicts.held, conflictsForThisNode: facts.conflicts.addressed,
-                          shares: shares, backups: backups.status, clock: ClockInfo(correctionSeconds: correction),
+                          shares: shares, corrections: corrections, backups: backups.status, clock: ClockInfo(correctionSeconds: correction),
                           storage: storage.status, attention: attention)
     }
 
@@ -251,11 +277,11 @@ public struct NodeStatus: Encodable, Sendable {
             text += "no neighbours\n"
         }
         if !datasets.isEmpty {
-            var d = Table(["DATASET", "NAME", "SOURCE", "RECORDS", "LAST UPDATE", "FREQUENCY"])
+            var d = Table(["DATASET", "NAME", "SOURCE", "RECORDS", "LAST UPDATE", "FREQUENCY", "QUALITY"])
             for ds in datasets {
                 d.add([ds.id + (ds.withdrawn ? " (withdrawn 下架)" : ""), ds.name, ds.sourceNode, String(ds.records),
                        ds.lastUpdate.map { String($0.prefix(19)).replacingOccurrences(of: "T", with: " ") } ?? "—",
-                       ds.frequencyStatus.map { "\(ds.updateFrequency ?? ""): \($0.rawValue)" } ?? "—"])
+                       ds.frequencyStatus.map { "\(ds.updateFrequency ?? ""): \($0.rawValue)" } ?? "—", ds.quality?.text ?? "—"])
             }
             text += "\n" + d.render()
         }
@@ -264,6 +290,11 @@ public struct NodeStatus: Encodable, Sendable {
         if shareCount > 0 {
             let parts = ShareStatus.allCases.compactMap { s in shares[s.rawValue].map { "\($0) \(s.rawValue)" } }
             text += "share requests: \(parts.joined(separator: ", "))\((shares["overdue"] ?? 0) > 0 ? ", \(shares["overdue"]!) overdue" : "") (syncnode share list)\n"
+        }
+        if corrections.values.reduce(0, +) > 0 {
+            let parts = CorrectionStatus.allCases.compactMap { s in corrections[s.rawValue].map { "\($0) \(s.rawValue)" } }
+                + ["overdue", "escalated"].compactMap { k in (corrections[k] ?? 0) > 0 ? "\(corrections[k]!) \(k)" : nil }
+            text += "corrections: \(parts.joined(separator: ", ")) (syncnode corrections list)\n"
         }
         if !attention.isEmpty {
             text += "\nneeds attention:\n" + attention.map { "  ⚠ \($0)\n" }.joined()
@@ -276,6 +307,8 @@ public struct NodeStatus: Encodable, Sendable {
         NodeSummary(id: node.id, name: node.name, tier: node.tier, region: node.region, state: state, problems: attention,
                     outbox: peers.reduce(0) { $0 + $1.outbox }, lagSeconds: peers.map(\.lagSeconds).max() ?? 0,
                     conflicts: conflicts, records: datasets.reduce(0) { $0 + $1.records },
-                    certificateDaysLeft: certificate?.daysLeft, ageSeconds: 0)
+                    certificateDaysLeft: certificate?.daysLeft, ageSeconds: 0,
+                    quality: datasets.filter { $0.quality != nil }.min { ($0.quality!.completeness - $0.quality!.invalidRate) < ($1.quality!.completeness - $1.quality!.invalidRate) }
+                        .map { "\($0.id) \($0.quality!.text)" })
     }
 }

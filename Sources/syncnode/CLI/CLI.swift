@@ -17,7 +17,10 @@ enum CLI {
         CommandSpec(CatalogDCATCommand.self), CommandSpec(BackupCommand.self), CommandSpec(BackupKeyCommand.self),
         CommandSpec(BackupListCommand.self), CommandSpec(RestoreCommand.self), CommandSpec(CalendarCommand.self), CommandSpec(ShareRequestCommand.self),
         CommandSpec(ShareListCommand.self), CommandSpec(ShareGrantCommand.self), CommandSpec(ShareRefuseCommand.self),
-        CommandSpec(ShareRevokeCommand.self), CommandSpec(VerifyCommand.self), CommandSpec(DemoCommand.self),
+        CommandSpec(ShareRevokeCommand.self), CommandSpec(VerifyCommand.self), CommandSpec(ConflictsAcceptCommand.self),
+        CommandSpec(ConflictsRefuseCommand.self), CommandSpec(CorrectCommand.self), CommandSpec(CorrectionsListCommand.self),
+        CommandSpec(CorrectionsAckCommand.self), CommandSpec(CorrectionsExtendCommand.self), CommandSpec(CorrectionsResolveCommand.self),
+        CommandSpec(CorrectionsRefuseCommand.self), CommandSpec(QualityNotifyCommand.self), CommandSpec(DemoCommand.self),
     ]
 
     static var overview: String {
