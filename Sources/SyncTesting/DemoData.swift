@@ -63,6 +63,14 @@ public enum DemoData {
         return String((0..<length).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] })
     }
 
+    /// The first 17 characters of a 统一社会信用代码 with their check character (GB 32100).
+    static func uscc(_ first17: String) -> String {
+        let alphabet = Array("0123456789ABCDEFGHJKLMNPQRTUWXY")
+        let weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+        let sum = zip(first17, weights).reduce(0) { $0 + (alphabet.firstIndex(of: $1.0) ?? 0) * $1.1 }
+        return first17 + String(alphabet[(31 - sum % 31) % 31])
+    }
+
     static func company(_ region: String, _ rng: inout SeededGenerator) -> String {
         (cityNames[String(region.prefix(4))] ?? "广东") + pick(tradeWords, &rng) + pick(industries, &rng) + pick(suffixes, &rng)
     }
@@ -70,7 +78,7 @@ public enum DemoData {
     static func row(_ dataset: String, n: Int, region: String, rng: inout SeededGenerator) -> [String: JSONValue] {
         switch dataset {
         case "ps-enterprise", "ft-enterprise":
-            return ["uscc": .string("91\(region)\(code(&rng, 9))\(n % 10)"), "region": .string(region),
+            return ["uscc": .string(uscc("91\(region)\(code(&rng, 9))")), "region": .string(region),
                     "name": .string(company(region, &rng)), "legalPerson": .string(person(&rng)),
                     "capital": .int(Int64(Int.random(in: 10...50_000, using: &rng))),
                     "established": .string(date(&rng, from: 1995, to: 2026)), "status": .string(pick(statuses, &rng))]

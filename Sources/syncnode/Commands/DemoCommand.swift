@@ -124,7 +124,7 @@ enum DemoCommand: Command {
                   condition (有条件共享): it goes up, and comes back down only under a grant.
                 """)
 
-            say.step("⑦ 一数一源 a non-authority edit becomes a conflict, never an overwrite")
+            say.step("⑦ 一数一源 a non-authority edit becomes a conflict, never an overwrite, until the authority answers it")
             conflictShown = try demonstrateConflict(fleet: fleet, topology: topology, dataset: definitions["ps-enterprise"],
                                                     timeout: timeout, say: say)
             if let dataset = definitions["cq-population"], topology.node("sz-pingshan") != nil {
@@ -162,7 +162,7 @@ enum DemoCommand: Command {
         say.line("  \(exe) conflicts \(flags)")
         say.line("  \(exe) share list \(flags)")
         say.line("  \(exe) verify \(flags) --dataset cq-population --key P4415020000000 gender=男")
-        say.line("  \(exe) write \(flags) --dataset ps-enterprise uscc=91440310DEMO00001 region=440310 name=演示企业")
+        say.line("  \(exe) write \(flags) --dataset ps-enterprise uscc=91440310MA5DEM001Q region=440310 name=演示企业")
 
         if arguments.has("keep-running") {
             say.line("\nThe federation is running. Press Ctrl-C to stop every node.")
@@ -256,7 +256,20 @@ enum DemoCommand: Command {
         }
         say.line(reached ? "  ✓ the conflict reached the authority \(dataset.sourceNode) (syncnode conflicts shows it on both sides); no copy was overwritten"
                          : "  ✗ the conflict did not reach \(dataset.sourceNode)")
-        return reached && unchanged
+        guard reached && unchanged else { return false }
+        // The authority answers it: the city's spelling is right after all; accepting makes it the source's own write.
+        let id = try fleet.replica(dataset.sourceNode).store.read { try $0.conflicts() }
+            .first { $0.conflict.key == key && $0.conflict.proposed.value == .string(edit) }.map { ConflictOutcome.id(of: $0.conflict) }
+        guard let id else { return false }
+        try ConflictService(replica: try fleet.replica(dataset.sourceNode)).accept(id)
+        say.line("  \(dataset.sourceNode) accepts it (syncnode conflicts accept \(id)): the value becomes its own write")
+        let closed = wait(timeout, fleet: fleet, say: say) {
+            [dataset.sourceNode, editor.id].allSatisfy { node in (try? fleet.replica(node).store.read { try $0.conflicts() }.isEmpty) == true }
+                && (try? fleet.replica(topology.root.id).store.read { try $0.record(dataset: dataset.id, key: key) }?.state.items["name"]?.value) == .string(edit)
+        }
+        say.line(closed ? "  ✓ the outcome closed the conflict at \(editor.id) and \(dataset.sourceNode); \(topology.root.id) holds name = \(edit)"
+                        : "  ✗ the conflict did not close on both sides")
+        return closed
     }
 }
 
