@@ -4,13 +4,13 @@
 # that reach new code go to .build/fuzz/corpus/TARGET (not committed); a crash
 # stops the run, is saved to .build/fuzz/crashes/ and makes the script exit 1.
 #
-#   Fuzz/run.sh [SECONDS] [TARGET...]     targets: http-parser json-reader change-codec csv-reader
+#   Fuzz/run.sh [SECONDS] [TARGET...]     targets: http-parser json-reader change-codec csv-reader tickets
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(http-parser json-reader change-codec csv-reader)
+[ ${#targets[@]} -eq 0 ] && targets=(http-parser json-reader change-codec csv-reader tickets)
 out=.build/fuzz
 mkdir -p "$out/crashes"
 flags=(-sanitize=fuzzer,address -parse-as-library -O -g -Xlinker --allow-multiple-definition)
@@ -22,9 +22,9 @@ if needs http-parser && stale "$out/http-parser" Sources/HTTP1 Fuzz/targets/HTTP
   echo "fuzz: building http-parser"
   swiftc "${flags[@]}" -module-name HTTP1Fuzz Sources/HTTP1/*.swift Fuzz/targets/HTTPParserFuzz.swift -o "$out/http-parser" 2>&1 | grep -v "ld.gold: warning" || true
 fi
-if needs json-reader || needs change-codec || needs csv-reader; then
+if needs json-reader || needs change-codec || needs csv-reader || needs tickets; then
   if stale "$out/synccore" Sources/SyncCore Fuzz/targets/SyncCoreFuzz.swift; then
-    echo "fuzz: building synccore (json-reader, change-codec, csv-reader)"
+    echo "fuzz: building synccore (json-reader, change-codec, csv-reader, tickets)"
     swiftc "${flags[@]}" -module-name SyncCoreFuzz $(find Sources/SyncCore -name '*.swift') Fuzz/targets/SyncCoreFuzz.swift \
       -o "$out/synccore" 2>&1 | grep -v "ld.gold: warning" || true
   fi

@@ -1,6 +1,6 @@
 // libFuzzer targets for what SyncCore reads from peers, files and source
 // systems, compiled together with Sources/SyncCore by Fuzz/run.sh. One binary;
-// the target is chosen with FUZZ_TARGET: json-reader, change-codec or csv-reader.
+// the target is chosen with FUZZ_TARGET: json-reader, change-codec, csv-reader or tickets.
 import Foundation
 
 private let target = ProcessInfo.processInfo.environment["FUZZ_TARGET"] ?? "json-reader"
@@ -11,6 +11,7 @@ public func fuzzSyncCore(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     switch target {
     case "change-codec": changeCodec(bytes)
     case "csv-reader": csvReader(bytes)
+    case "tickets": tickets(bytes)
     default: jsonReader(bytes)
     }
     return 0
@@ -75,4 +76,32 @@ private func csvReader(_ bytes: [UInt8]) {
     let whole = read(max(1, bytes.count))
     let pieces = read(1 + (bytes.first.map(Int.init) ?? 0) % 5)
     if whole != pieces { fatalError("one file, two readings") }
+}
+
+/// Tickets' items (share requests, corrections, conflict outcomes) as a peer may send them, mask
+/// rules and identifiers never trap; a mask rule reads back from its own text.
+private func tickets(_ bytes: [UInt8]) {
+    let text = String(decoding: bytes, as: UTF8.self)
+    let stamp = Stamp(hlc: 1, origin: "n")
+    let write = ItemWrite(value: .string(text), stamp: stamp)
+    for item in [ShareTicket.answerItem, ShareTicket.usageItem] {
+        if let ticket = try? ShareTicket(id: "n-1", items: [ShareTicket.requestItem: write, item: write]) {
+            _ = ticket.status(on: CivilDate(dayNumber: 20_000))
+            _ = ticket.isOverdue(on: CivilDate(dayNumber: 20_000))
+            _ = ticket.maskRules
+            _ = ticket.covers(try! RegionCode("440310"))
+        }
+    }
+    if let ticket = try? CorrectionTicket(id: "n-1", items: [CorrectionTicket.requestItem: write, CorrectionTicket.answerItem: write]) {
+        _ = ticket.isEscalated(on: CivilDate(dayNumber: 20_000))
+        _ = ticket.deadline
+    }
+    _ = try? TicketJSON.decode(ConflictOutcome.self, text, what: "outcome")
+    if let rule = try? MaskRule(parsing: text) {
+        if (try? MaskRule(parsing: rule.description)) != rule { fatalError("a mask rule does not read back from its text") }
+        _ = rule.apply(.string(text), salt: text)
+    }
+    _ = Identifiers.isValidUSCC(text)
+    _ = Identifiers.isValidIDCard(text)
+    _ = SHA256Digest.hash(bytes)
 }
