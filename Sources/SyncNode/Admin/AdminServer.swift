@@ -94,7 +94,8 @@ public final class AdminServer: Service {
             switch request.path {
             case "/", "/index.html":
                 let (status, tree) = try snapshot()
-                let page = Dashboard.page(status: status, tree: tree, conflicts: try ConflictView.all(replica), shares: try ShareView.all(replica))
+                let page = Dashboard.page(status: status, tree: tree, conflicts: try ConflictView.all(replica), shares: try ShareView.all(replica),
+                                          corrections: try CorrectionView.all(replica))
                 return HTTPResponse(status: 200, contentType: "text/html; charset=utf-8", body: Array(page.utf8))
             case "/metrics":
                 let text = Metrics.prometheus(status: try snapshot().status, counters: replica.counters, refusals: refusals)
@@ -103,7 +104,8 @@ public final class AdminServer: Service {
             case "/api/tree": return .json(try snapshot().tree)
             case "/api/conflicts": return .json(try ConflictView.all(replica))
             case "/api/shares": return .json(try ShareView.all(replica))
-            default: return .error(404, "no such page \(request.path.prefix(100)); try /, /metrics, /api/status, /api/tree, /api/conflicts or /api/shares")
+            case "/api/corrections": return .json(try CorrectionView.all(replica))
+            default: return .error(404, "no such page \(request.path.prefix(100)); try /, /metrics, /api/status, /api/tree, /api/conflicts, /api/shares or /api/corrections")
             }
         } catch {
             return .error(500, "\(error)")

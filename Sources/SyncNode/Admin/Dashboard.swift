@@ -7,7 +7,7 @@ import SyncEngine
 /// refreshing itself every few seconds.
 enum Dashboard {
     static func page(status: NodeStatus, tree: FederationTreeStatus, conflicts: [ConflictView], shares: [ShareView] = [],
-                     refreshSeconds: Int = 5) -> String {
+                     corrections: [CorrectionView] = [], refreshSeconds: Int = 5) -> String {
         var html = """
         <!DOCTYPE html>
         <html lang="zh-CN"><head><meta charset="utf-8">
@@ -84,7 +84,17 @@ enum Dashboard {
             }
             html += "</table></section>\n"
         }
-        html += "<p class=\"muted\">syncnode \(SyncNodeVersion.current) · <a href=\"/metrics\">/metrics</a> · <a href=\"/api/status\">/api/status</a> · <a href=\"/api/tree\">/api/tree</a> · <a href=\"/api/conflicts\">/api/conflicts</a> · <a href=\"/api/shares\">/api/shares</a></p></main></body></html>\n"
+        if !corrections.isEmpty {
+            html += "<section><h2>纠错与整改 <small>Corrections and rectification notices</small></h2>"
+            html += "<table><tr><th>ID</th><th>类型 Kind</th><th>数据 Dataset / key</th><th>提出方 Filer</th><th>数源 Authority</th><th>角色 Role</th><th>状态 Status</th><th>期限 Deadline</th></tr>\n"
+            for v in corrections.prefix(50) {
+                let state = v.escalated ? badge("escalated", label: "已升级") : v.overdue ? badge("overdue", label: "超期") : e(v.status)
+                html += "<tr><td>\(e(v.id))</td><td>\(v.kind == "notice" ? "整改通知" : "纠错")</td><td>\(e(v.dataset + (v.key.map { "/\($0)" } ?? "")))</td>"
+                html += "<td>\(e(v.filer))</td><td>\(e(v.authority))</td><td>\(e(v.role))</td><td>\(state)</td><td>\(e(v.deadline))</td></tr>\n"
+            }
+            html += "</table></section>\n"
+        }
+        html += "<p class=\"muted\">syncnode \(SyncNodeVersion.current) · <a href=\"/metrics\">/metrics</a> · <a href=\"/api/status\">/api/status</a> · <a href=\"/api/tree\">/api/tree</a> · <a href=\"/api/conflicts\">/api/conflicts</a> · <a href=\"/api/shares\">/api/shares</a> · <a href=\"/api/corrections\">/api/corrections</a></p></main></body></html>\n"
         return html
     }
 
