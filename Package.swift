@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore", "SyncTesting"], swiftSettings: strict),
         .testTarget(name: "SyncStoreTests", dependencies: ["SyncStore", "SyncCore", "SQLite", "SyncTesting"], swiftSettings: strict),
         .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "SyncStore", "SyncCore", "SyncTesting"], swiftSettings: strict),
-        .testTarget(name: "SyncNodeTests", dependencies: ["SyncNode", "SyncCore", "SyncTesting", "TLS", "TextEncoding", "HTTPSClient"],
+        .testTarget(name: "SyncNodeTests", dependencies: ["SyncNode", "SyncCore", "SyncEngine", "SyncTesting", "TLS", "TextEncoding", "HTTPSClient"],
                     swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["syncnode"], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["syncnode", "SyncTesting", "SyncCore", "TLS", "HTTPSClient", "HTTP1", "Posix"],

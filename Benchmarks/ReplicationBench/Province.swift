@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import SyncCore
 import SyncEngine
 import SyncStore
@@ -98,8 +101,42 @@ enum Province {
         let downSpread = Spread(down)
         report.say(String(format: "province → all %d districts: median %.0f ms, max %.0f ms (%d writes, backflow scope all)",
                           districts.count, downSpread.p50, downSpread.max, down.count))
+        // The province's dashboard with every node below it reporting (the map folds healthy branches).
+        if let port = layout.adminPorts["gd"] {
+            var times: [Double] = []
+            var size = 0
+            for _ in 0..<20 {
+                let start = Date()
+                size = try httpGet(port: port, path: "/").count
+                times.append(Date().timeIntervalSince(start) * 1000)
+            }
+            let page = Spread(times)
+            report.say(String(format: "province dashboard (%d nodes below): median %.1f ms, p99 %.1f ms, %d KB per page (20 loads)",
+                              ids.count - 1, page.p50, page.p99, size / 1024))
+        }
         let errors = ids.reduce(0) { sum, id in sum + fleet.log(id).split(separator: "\n").filter { $0.contains("level=error") }.count }
         report.say("province: error log lines across all nodes: \(errors)")
+    }
+
+    /// The body of a GET from a node's loopback admin listener.
+    static func httpGet(port: Int, path: String) throws -> Data {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.timeoutInterval = 30
+        let done = DispatchSemaphore(value: 0)
+        let box = Box()
+        URLSession.shared.dataTask(with: request) { data, _, error in
+            box.data = data
+            box.error = error
+            done.signal()
+        }.resume()
+        done.wait()
+        if let error = box.error { throw error }
+        return box.data ?? Data()
+    }
+
+    final class Box: @unchecked Sendable {   // written by the URLSession callback before the semaphore is signalled
+        var data: Data?
+        var error: (any Error)?
     }
 
     /// A read-only view of a node's store, once the node has created it.

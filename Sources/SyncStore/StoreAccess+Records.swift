@@ -24,6 +24,14 @@ extension StoreAccess {
         return result
     }
 
+    func recordCountsByRegion(dataset: String) throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        try db.forEach("SELECT region, COUNT(*) FROM record_state WHERE dataset = ? AND deleted = 0 GROUP BY region", [dataset]) { row in
+            counts[row.text(0)] = row.int(1)
+        }
+        return counts
+    }
+
     func forEachRecord(dataset: String, regionPrefix: String, _ body: (String, RecordState) throws -> Void) throws {
         try db.forEach("""
             SELECT key, seq, more FROM record_state WHERE dataset = ? AND region LIKE ? || '%' AND deleted = 0 ORDER BY key

@@ -17,6 +17,8 @@ public final class Fleet: @unchecked Sendable {   // used from the thread that d
     public let binary: String
     /// Seconds between health exchanges of the nodes it starts.
     public var healthInterval = 1.0
+    /// Seconds between each node's dashboard samples (nil: the node's default, a minute).
+    public var historyInterval: Double?
     private let lock = NSLock()
     private var processes: [String: Process] = [:]
     private var replicas: [String: Replica] = [:]
@@ -86,7 +88,8 @@ public final class Fleet: @unchecked Sendable {   // used from the thread that d
                       environment: [String: String] = [:]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve"] + nodeArguments(id, topology: topology, certs: certs, data: data) + ["--health-interval", String(healthInterval)] + extra
+        process.arguments = ["serve"] + nodeArguments(id, topology: topology, certs: certs, data: data) + ["--health-interval", String(healthInterval)]
+            + (historyInterval.map { ["--history-interval", String($0)] } ?? []) + extra
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let logPath = logPath(id)
         if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }

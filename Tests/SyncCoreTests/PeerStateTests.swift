@@ -23,6 +23,6 @@ final class PeerStateTests: XCTestCase {
     }
 
     func testDashboardEscapesText() {
-        XCTAssertEqual(Dashboard.e("<script>\"&'"), "&lt;script&gt;&quot;&amp;&#39;")
+        XCTAssertEqual(HTML.e("<script>\"&'"), "&lt;script&gt;&quot;&amp;&#39;")
     }
 }

@@ -143,6 +143,8 @@ public protocol ReplicaReading {
     func record(dataset: String, key: String) throws -> StoredRecord?
     /// Records of `dataset` within a region prefix, in key order (live only unless `includeDeleted`).
     func records(dataset: String, regionPrefix: String, includeDeleted: Bool, limit: Int) throws -> [(key: String, state: RecordState)]
+    /// Live records of `dataset` per region code (reads the record index: for samplers, not pages).
+    func recordCountsByRegion(dataset: String) throws -> [String: Int]
     /// Calls `body` with each live record of `dataset` within a region prefix, streaming, in key order.
     func forEachRecord(dataset: String, regionPrefix: String, _ body: (String, RecordState) throws -> Void) throws
     /// Live log entries after `position` in log order that `admit(dataset, region)` takes: the

@@ -6,8 +6,10 @@ import SyncEngine
 
 /// The operators' listener: plain HTTP on 127.0.0.1 only, read-only, no
 /// certificate needed in the browser. Serves the dashboard (`/`), Prometheus
-/// metrics (`/metrics`) and JSON (`/api/status`, `/api/tree`, `/api/conflicts`).
-/// Nothing that changes data is reachable here.
+/// metrics (`/metrics`), a page per neighbour (`/peer/ID`) and dataset
+/// (`/dataset/ID`), and JSON (`/api/status`, `/api/tree`, `/api/history`,
+/// `/api/conflicts`, `/api/shares`, `/api/corrections`). It samples the node's
+/// state for the charts (`History`). Nothing that changes data is reachable here.
 public final class AdminServer: Service {
     public let name = "operators' listener"
     private let context: NodeContext
@@ -16,9 +18,16 @@ public final class AdminServer: Service {
     private let log: Log
     private let listener: Listener
     private let deadlines: Deadlines
+    /// The samples the charts draw.
+    public let history: History
+    private let sampler: PeriodicWorker
 
-    /// - Parameter refusals: the federation listener's refusal counts, for /metrics.
-    public init(context: NodeContext, replica: Replica, refusals: Counter, log: Log, port: Int) throws {
+    /// - Parameters:
+    ///   - refusals: the federation listener's refusal counts, for /metrics.
+    ///   - historyInterval: seconds between samples; a day of them is kept (at most 1,440).
+    public init(context: NodeContext, replica: Replica, refusals: Counter, log: Log, port: Int, historyInterval: Double = 60) throws {
+        history = History(capacity: min(1440, max(2, Int(86_400 / max(historyInterval, 0.2)))))
+        sampler = PeriodicWorker(name: "syncnode-history", interval: historyInterval)
         self.context = context
         self.replica = replica
         self.refusals = refusals
@@ -48,6 +57,17 @@ public final class AdminServer: Service {
     public var url: String { "http://127.0.0.1:\(port)/" }
 
     public func start() {
+        sampler.start { [self] in
+            do {
+                let status = try NodeStatus.collect(context: context, replica: replica)
+                history.record(status, counters: replica.counters)
+                try history.countRegions(replica, totals: Dictionary(status.datasets.map { ($0.id, $0.records) }, uniquingKeysWith: { a, _ in a }),
+                                         every: 600)
+            } catch {
+                log.warning("history_sample_failed", ["error": "\(error)"])
+            }
+        }
+        sampler.poke()
         deadlines.start()
         listener.start()
         log.info("admin_listening", ["url": url])
@@ -56,6 +76,7 @@ public final class AdminServer: Service {
     public func stop() {
         listener.stop(grace: 2)
         deadlines.stop()
+        sampler.stop()
     }
 
     /// Security headers every answer carries: no script, no framing, no sniffing, nothing from elsewhere.
@@ -95,8 +116,24 @@ public final class AdminServer: Service {
             case "/", "/index.html":
                 let (status, tree) = try snapshot()
                 let page = Dashboard.page(status: status, tree: tree, conflicts: try ConflictView.all(replica), shares: try ShareView.all(replica),
-                                          corrections: try CorrectionView.all(replica))
+                                          corrections: try CorrectionView.all(replica), history: history)
                 return HTTPResponse(status: 200, contentType: "text/html; charset=utf-8", body: Array(page.utf8))
+            case let path where path.hasPrefix("/peer/"):
+                let status = try NodeStatus.collect(context: context, replica: replica)
+                guard let page = DrillDown.peer(String(path.dropFirst(6)), status: status, history: history) else {
+                    return .error(404, "\(path.dropFirst(6).prefix(64)) is not a neighbour of \(context.node.id)")
+                }
+                return HTTPResponse(status: 200, contentType: "text/html; charset=utf-8", body: Array(page.utf8))
+            case let path where path.hasPrefix("/dataset/"):
+                let id = String(path.dropFirst(9))
+                let status = try NodeStatus.collect(context: context, replica: replica)
+                guard let page = DrillDown.dataset(id, status: status, entry: try CatalogService(replica: replica).entry(id),
+                                                   definition: try replica.dataset(id)?.definition, history: history,
+                                                   shares: try ShareView.all(replica), corrections: try CorrectionView.all(replica)) else {
+                    return .error(404, "\(id.prefix(64)) is not a dataset held at \(context.node.id)")
+                }
+                return HTTPResponse(status: 200, contentType: "text/html; charset=utf-8", body: Array(page.utf8))
+            case "/api/history": return .json(history.all)
             case "/metrics":
                 let text = Metrics.prometheus(status: try snapshot().status, counters: replica.counters, refusals: refusals)
                 return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(text.utf8))
@@ -105,7 +142,7 @@ public final class AdminServer: Service {
             case "/api/conflicts": return .json(try ConflictView.all(replica))
             case "/api/shares": return .json(try ShareView.all(replica))
             case "/api/corrections": return .json(try CorrectionView.all(replica))
-            default: return .error(404, "no such page \(request.path.prefix(100)); try /, /metrics, /api/status, /api/tree, /api/conflicts, /api/shares or /api/corrections")
+            default: return .error(404, "no such page \(request.path.prefix(100)); try /, /peer/ID, /dataset/ID, /metrics, /api/status, /api/tree, /api/history, /api/conflicts, /api/shares or /api/corrections")
             }
         } catch {
             return .error(500, "\(error)")

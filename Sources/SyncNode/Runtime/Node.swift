@@ -45,7 +45,8 @@ public final class Node: Sendable {
                                                 isStopping: { stopping.isSet })
         credentials.attach(federation)
         self.federation = federation
-        admin = try options.adminPort.map { try AdminServer(context: context, replica: replica, refusals: federation.refusals, log: log, port: $0) }
+        admin = try options.adminPort.map { try AdminServer(context: context, replica: replica, refusals: federation.refusals, log: log, port: $0,
+                                                                 historyInterval: options.historyInterval) }
         var services: [any Service] = []
         if let store = replica.store as? SQLiteStore { services.append(try Checkpointer(store: store, log: log)) }
         services += [ExternalWriteWatcher(replica: replica, wakeName: context.wakeName, log: log), credentials, Maintenance(replica: replica, log: log),
@@ -133,6 +134,8 @@ public struct NodeOptions: Sendable {
     public var healthInterval = 5.0
     /// Loopback port of the operators' listener; nil for none.
     public var adminPort: Int?
+    /// Seconds between the dashboard's samples (a day of them is kept: at most 1,440).
+    public var historyInterval = 60.0
     public var limits = ServerLimits()
     /// The backups to make while serving; nil for none.
     public var backups: BackupSchedule?

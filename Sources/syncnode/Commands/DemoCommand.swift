@@ -37,6 +37,7 @@ enum DemoCommand: Command {
 
         say.step("① 证书 certificates: a federation CA and one certificate per node")
         let fleet = try Fleet(directory: dir, topologyPath: topologyPath, binary: Fleet.currentExecutable)
+        fleet.historyInterval = 5   // a demo lasts minutes: sample the dashboard's charts often
         defer { fleet.stopAll() }
         let issued = try fleet.issueCertificates(caName: "\(topology.federation) federation CA")
         say.write(issued.stdout)

@@ -24,6 +24,7 @@ enum ServeCommand: Command {
         """
     static let flags = NodeFlags.all + [
         Flag("health-interval", value: "SECONDS", help: "seconds between health exchanges with the parent (default: 5)"),
+        Flag("history-interval", value: "SECONDS", help: "seconds between the dashboard's samples for its charts (default: 60; a day is kept, at most 1,440)"),
         Flag("log-level", value: "LEVEL", help: "debug, info, warning or error (default: info)"),
         Flag("admin-port", value: "PORT", help: "loopback port for the dashboard and /metrics (default: the node's adminPort in the topology; 0 for none)"),
         Flag("handshake-timeout", value: "SECONDS", help: "longest a TLS handshake may take (default: 10)"),
@@ -48,6 +49,7 @@ enum ServeCommand: Command {
         let log = Log(node: context.node.id, level: level)
         var options = NodeOptions()
         options.healthInterval = max(0.1, try seconds(arguments, "health-interval") ?? 5)
+        options.historyInterval = max(0.2, try seconds(arguments, "history-interval") ?? 60)
         let adminPort = try arguments.int("admin-port", default: context.node.adminPort ?? 0, command: command)
         options.adminPort = adminPort > 0 ? adminPort : nil
         if let value = try seconds(arguments, "handshake-timeout") { options.limits.handshakeTimeout = value }
