@@ -79,3 +79,26 @@ extension ApplyRun {
         if let next = replica.routing.towardAuthority(outcome.proposer, at: node, from: from) { try enqueue(seq, for: [next]) }
     }
 }
+
+extension Replica {
+    /// Every ticket of `shape` this node holds, decoded by `decode` (nil: its request has not arrived;
+    /// one that does not decode is skipped), in no particular order.
+    func heldTickets<T>(_ shape: TicketShape, _ decode: (String, [String: ItemWrite]) throws -> T?) throws -> [T] {
+        try store.read { reader in
+            var found: [T] = []
+            try reader.forEachRecord(dataset: shape.dataset, regionPrefix: "") { key, state in
+                if let ticket = try? decode(key, state.items) { found.append(ticket) }
+            }
+            return found
+        }
+    }
+
+    /// Ticket `id` of `shape`; the error names the list command to look in.
+    func heldTicket<T>(_ shape: TicketShape, id: String, list: String, _ decode: (String, [String: ItemWrite]) throws -> T?) throws -> T {
+        let state = try store.read { try $0.record(dataset: shape.dataset, key: id)?.state }
+        guard let state, let ticket = try decode(id, state.items) else {
+            throw ReplicationError("there is no \(shape.noun) '\(id.prefix(80))' at \(nodeID): see \(list)")
+        }
+        return ticket
+    }
+}

@@ -19,21 +19,11 @@ public struct CorrectionService: Sendable {
 
     /// Every ticket this node holds, newest first.
     public func tickets() throws -> [CorrectionTicket] {
-        try replica.store.read { reader in
-            var found: [CorrectionTicket] = []
-            try reader.forEachRecord(dataset: CorrectionTicket.dataset, regionPrefix: "") { key, state in
-                if let ticket = try? CorrectionTicket(id: key, items: state.items) { found.append(ticket) }
-            }
-            return found.sorted { $0.request.filedAt > $1.request.filedAt }
-        }
+        try replica.heldTickets(CorrectionTicket.shape, CorrectionTicket.init).sorted { $0.request.filedAt > $1.request.filedAt }
     }
 
     public func ticket(_ id: String) throws -> CorrectionTicket {
-        let state = try replica.store.read { try $0.record(dataset: CorrectionTicket.dataset, key: id)?.state }
-        guard let state, let ticket = try CorrectionTicket(id: id, items: state.items) else {
-            throw ReplicationError("there is no correction '\(id.prefix(80))' at \(replica.nodeID): see syncnode corrections list")
-        }
-        return ticket
+        try replica.heldTicket(CorrectionTicket.shape, id: id, list: "syncnode corrections list", CorrectionTicket.init)
     }
 
     public func role(in ticket: CorrectionTicket) -> Role {

@@ -1,5 +1,5 @@
 import Foundation
-public import SyncCore
+import SyncCore
 
 /// A dataset's quality as its source checked it (坪山 §16, 新昌 四(二)): rows
 /// checked where they entered, rows a `flag` rule counted, rows missing an item.

@@ -21,22 +21,12 @@ public struct ShareService: Sendable {
 
     /// Every ticket this node holds, newest first.
     public func tickets() throws -> [ShareTicket] {
-        try replica.store.read { reader in
-            var found: [ShareTicket] = []
-            try reader.forEachRecord(dataset: ShareTicket.dataset, regionPrefix: "") { key, state in
-                if let ticket = try? ShareTicket(id: key, items: state.items) { found.append(ticket) }
-            }
-            return found.sorted { $0.request.requestedAt > $1.request.requestedAt }
-        }
+        try replica.heldTickets(ShareTicket.shape, ShareTicket.init).sorted { $0.request.requestedAt > $1.request.requestedAt }
     }
 
     /// Ticket `id`; the error says where to look when this node does not hold it.
     public func ticket(_ id: String) throws -> ShareTicket {
-        let state = try replica.store.read { try $0.record(dataset: ShareTicket.dataset, key: id)?.state }
-        guard let state, let ticket = try ShareTicket(id: id, items: state.items) else {
-            throw ReplicationError("there is no share request '\(id.prefix(80))' at \(replica.nodeID): see syncnode share list")
-        }
-        return ticket
+        try replica.heldTicket(ShareTicket.shape, id: id, list: "syncnode share list", ShareTicket.init)
     }
 
     public func role(in ticket: ShareTicket) -> Role {

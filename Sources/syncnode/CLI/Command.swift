@@ -88,3 +88,15 @@ extension NodeContext {
         return replica
     }
 }
+
+extension NodeFlags {
+    /// Runs a command that acts on one ticket — a share request, a conflict, a correction — named by
+    /// the first positional argument: opens the node, runs `act`, prints the line it returns.
+    static func onTicket(_ arguments: Arguments, command: String, what: String, example: String,
+                         _ act: (_ replica: Replica, _ id: String) throws -> String) throws -> Int32 {
+        let context = try context(arguments, command: command)
+        let id = try arguments.positional(what, command: command, example: example)
+        Output.line(try act(try context.openReplicaForCommand(), id))
+        return 0
+    }
+}

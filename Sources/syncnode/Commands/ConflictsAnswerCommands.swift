@@ -12,11 +12,10 @@ enum ConflictsAcceptCommand: Command {
 
     static func run(_ arguments: Arguments) throws -> Int32 {
         let command = "syncnode conflicts accept"
-        let context = try NodeFlags.context(arguments, command: command)
-        let id = try arguments.positional("the conflict's id (syncnode conflicts)", command: command, example: "\(command) ... ID")
-        let outcome = try ConflictService(replica: try context.openReplicaForCommand()).accept(id)
-        Output.line("accepted \(id): \(outcome.dataset)/\(outcome.key) \(outcome.item) as proposed by \(outcome.proposer), now written by \(context.node.id)")
-        return 0
+        return try NodeFlags.onTicket(arguments, command: command, what: "the conflict's id (syncnode conflicts)", example: "\(command) ... ID") { replica, id in
+            let outcome = try ConflictService(replica: replica).accept(id)
+            return "accepted \(id): \(outcome.dataset)/\(outcome.key) \(outcome.item) as proposed by \(outcome.proposer), now written by \(replica.nodeID)"
+        }
     }
 }
 
@@ -29,10 +28,10 @@ enum ConflictsRefuseCommand: Command {
 
     static func run(_ arguments: Arguments) throws -> Int32 {
         let command = "syncnode conflicts refuse"
-        let context = try NodeFlags.context(arguments, command: command)
-        let id = try arguments.positional("the conflict's id (syncnode conflicts)", command: command, example: "\(command) ... ID --reason TEXT")
-        let outcome = try ConflictService(replica: try context.openReplicaForCommand()).refuse(id, reason: try arguments.required("reason", command: command))
-        Output.line("refused \(id): \(outcome.dataset)/\(outcome.key) \(outcome.item) keeps its value")
-        return 0
+        let reason = try arguments.required("reason", command: command)
+        return try NodeFlags.onTicket(arguments, command: command, what: "the conflict's id (syncnode conflicts)", example: "\(command) ... ID --reason TEXT") { replica, id in
+            let outcome = try ConflictService(replica: replica).refuse(id, reason: reason)
+            return "refused \(id): \(outcome.dataset)/\(outcome.key) \(outcome.item) keeps its value"
+        }
     }
 }

@@ -52,11 +52,10 @@ enum CorrectionsAckCommand: Command {
     static func answer(_ arguments: Arguments, name: String,
                        _ step: (CorrectionService, String) throws -> CorrectionTicket) throws -> Int32 {
         let command = "syncnode \(name)"
-        let context = try NodeFlags.context(arguments, command: command)
-        let id = try arguments.positional("the correction's id (syncnode corrections list)", command: command, example: "\(command) ... ID")
-        let ticket = try step(CorrectionService(replica: try context.openReplicaForCommand()), id)
-        Output.line("\(id) is \(ticket.status.rawValue)\(ticket.status.isOpen ? ", to resolve by \(ticket.resolveBy)" : "") (filed by \(ticket.request.filer))")
-        return 0
+        return try NodeFlags.onTicket(arguments, command: command, what: "the correction's id (syncnode corrections list)", example: "\(command) ... ID") { replica, id in
+            let ticket = try step(CorrectionService(replica: replica), id)
+            return "\(id) is \(ticket.status.rawValue)\(ticket.status.isOpen ? ", to resolve by \(ticket.resolveBy)" : "") (filed by \(ticket.request.filer))"
+        }
     }
 }
 

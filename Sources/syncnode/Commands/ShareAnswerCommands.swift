@@ -23,8 +23,6 @@ enum ShareGrantCommand: Command {
 
     static func run(_ arguments: Arguments) throws -> Int32 {
         let command = "syncnode share grant"
-        let context = try NodeFlags.context(arguments, command: command)
-        let id = try arguments.positional("the request's id", command: command, example: "syncnode share grant ... ID --mask name=first:1")
         var masks: [String: MaskRule] = [:]
         for text in arguments.all("mask") {
             let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
@@ -32,10 +30,11 @@ enum ShareGrantCommand: Command {
             do { masks[parts[0]] = try MaskRule(parsing: parts[1]) } catch { throw SyncNodeError("run '\(command)'", "\(error)") }
         }
         let items = arguments.value("items").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-        let ticket = try ShareService(replica: try context.openReplicaForCommand()).grant(id, items: items, masks: masks, until: arguments.value("until"))
-        let masked = masks.isEmpty ? "unmasked" : "masked " + masks.keys.sorted().map { "\($0)=\(masks[$0]!)" }.joined(separator: " ")
-        Output.line("granted \(id) to \(ticket.request.requester): \(masked)\(ticket.answer?.until.map { ", until \($0)" } ?? "")")
-        return 0
+        return try NodeFlags.onTicket(arguments, command: command, what: "the request's id", example: "\(command) ... ID --mask name=first:1") { replica, id in
+            let ticket = try ShareService(replica: replica).grant(id, items: items, masks: masks, until: arguments.value("until"))
+            let masked = masks.isEmpty ? "unmasked" : "masked " + masks.keys.sorted().map { "\($0)=\(masks[$0]!)" }.joined(separator: " ")
+            return "granted \(id) to \(ticket.request.requester): \(masked)\(ticket.answer?.until.map { ", until \($0)" } ?? "")"
+        }
     }
 }
 
@@ -48,11 +47,10 @@ enum ShareRefuseCommand: Command {
 
     static func run(_ arguments: Arguments) throws -> Int32 {
         let command = "syncnode share refuse"
-        let context = try NodeFlags.context(arguments, command: command)
-        let id = try arguments.positional("the request's id", command: command, example: "syncnode share refuse ... ID --basis TEXT")
-        let ticket = try ShareService(replica: try context.openReplicaForCommand()).refuse(id, basis: try arguments.required("basis", command: command))
-        Output.line("refused \(id) of \(ticket.request.requester)")
-        return 0
+        let basis = try arguments.required("basis", command: command)
+        return try NodeFlags.onTicket(arguments, command: command, what: "the request's id", example: "\(command) ... ID --basis TEXT") { replica, id in
+            "refused \(id) of \(try ShareService(replica: replica).refuse(id, basis: basis).request.requester)"
+        }
     }
 }
 
@@ -65,10 +63,9 @@ enum ShareRevokeCommand: Command {
 
     static func run(_ arguments: Arguments) throws -> Int32 {
         let command = "syncnode share revoke"
-        let context = try NodeFlags.context(arguments, command: command)
-        let id = try arguments.positional("the request's id", command: command, example: "syncnode share revoke ... ID --reason TEXT")
-        let ticket = try ShareService(replica: try context.openReplicaForCommand()).revoke(id, reason: try arguments.required("reason", command: command))
-        Output.line("revoked \(id) of \(ticket.request.requester)")
-        return 0
+        let reason = try arguments.required("reason", command: command)
+        return try NodeFlags.onTicket(arguments, command: command, what: "the request's id", example: "\(command) ... ID --reason TEXT") { replica, id in
+            "revoked \(id) of \(try ShareService(replica: replica).revoke(id, reason: reason).request.requester)"
+        }
     }
 }
