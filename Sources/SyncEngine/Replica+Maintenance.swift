@@ -1,4 +1,4 @@
-public import SyncCore
+import SyncCore
 
 extension Replica {
     /// Forgets deletions older than the policy's tombstone retention that every

@@ -1,5 +1,5 @@
 import Foundation
-public import SyncCore
+import SyncCore
 
 /// The federation CA's revocation list, spread through the tree like the
 /// catalog: a change of the reserved dataset `_revocations` that any node may
