@@ -16,7 +16,7 @@ final class SharingTests: XCTestCase {
         "workdays": ["2026-09-20", "2026-10-10"],
     ]
 
-    func federation(policy: [String: any Sendable] = nationalDay) throws -> InProcessFederation {
+    static func federation(policy: [String: any Sendable] = nationalDay) throws -> InProcessFederation {
         let topology = try FleetTopology(federation: "t", nodes: [
             .init(id: "gd", tier: "province", region: "440000", name: "广东省"),
             .init(id: "sz", tier: "city", region: "440300", parent: "gd", name: "深圳市"),
@@ -28,7 +28,7 @@ final class SharingTests: XCTestCase {
         return try InProcessFederation(topology: topology, clock: TestClock(Date(timeIntervalSince1970: 1_790_301_600)))
     }
 
-    func publish(_ f: InProcessFederation) throws {
+    static func publish(_ f: InProcessFederation) throws {
         let entry = SampleCatalog.entry(Self.dataset, source: "sw", shareType: "conditional", backflow: "region",
                                         extra: [ItemDefinition(name: "phone", title: "联系电话", type: .string)])
         try CatalogService(replica: f.replica("sw")).publish(entry)
@@ -41,8 +41,8 @@ final class SharingTests: XCTestCase {
     }
 
     func testARequestIsFiledGrantedMaskedAndEnds() throws {
-        let f = try federation()
-        try publish(f)
+        let f = try Self.federation()
+        try Self.publish(f)
         XCTAssertEqual(try f.records("sz", Self.dataset).count, 0, "conditional data does not come down")
         XCTAssertEqual(try f.records("gd", Self.dataset).count, 3, "it goes up")
 
@@ -113,8 +113,8 @@ final class SharingTests: XCTestCase {
     }
 
     func testARevocationStopsTheFlowAndRemovesTheCopies() throws {
-        let f = try federation()
-        try publish(f)
+        let f = try Self.federation()
+        try Self.publish(f)
         let ticket = try ShareService(replica: f.replica("sz-pingshan"))
             .request(dataset: Self.dataset, items: nil, region: nil, purpose: "用途", basis: "依据", until: nil)
         try f.settle()
@@ -134,8 +134,8 @@ final class SharingTests: XCTestCase {
     }
 
     func testARefusalCarriesItsBasis() throws {
-        let f = try federation()
-        try publish(f)
+        let f = try Self.federation()
+        try Self.publish(f)
         let ticket = try ShareService(replica: f.replica("sz-pingshan"))
             .request(dataset: Self.dataset, items: ["name"], region: nil, purpose: "用途", basis: "依据", until: nil)
         try f.settle()
@@ -151,7 +151,7 @@ final class SharingTests: XCTestCase {
 
     func testANotSharedDatasetIsAggregatedButNeverSentDown() throws {
         for (policy, atProvince) in [("aggregate", 1), ("keep-at-source", 0)] {
-            let f = try federation(policy: ["unsharedDatasets": policy])
+            let f = try Self.federation(policy: ["unsharedDatasets": policy])
             try CatalogService(replica: f.replica("sw-chengqu")).publish(SampleCatalog.entry("cq-secret", source: "sw-chengqu", shareType: "none", backflow: "all"))
             try LocalWriter(replica: f.replica("sw-chengqu")).write(dataset: "cq-secret", values: ["uscc": .string("S1"), "region": .string("441502"), "name": .string("x")])
             try f.settle()
