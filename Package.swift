@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "SyncNodeTests", dependencies: ["SyncNode", "SyncCore", "SyncEngine", "SyncTesting", "TLS", "TextEncoding", "HTTPSClient"],
                     swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["syncnode"], swiftSettings: strict),
-        .testTarget(name: "IntegrationTests", dependencies: ["syncnode", "SyncTesting", "SyncCore", "TLS", "HTTPSClient", "HTTP1", "Posix"],
+        .testTarget(name: "IntegrationTests", dependencies: ["syncnode", "SyncTesting", "SyncCore", "SQLite", "TLS", "HTTPSClient", "HTTP1", "Posix"],
                     exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )

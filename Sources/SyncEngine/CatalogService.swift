@@ -34,7 +34,7 @@ public struct CatalogService: Sendable {
         next.status = "published"
         next.handover = nil
         do { try next.validate(in: replica.topology, publishing: true) } catch { throw ReplicationError(error.description) }
-        try write(next)
+        try write(next, action: "catalog publish")
         return next
     }
 
@@ -49,7 +49,7 @@ public struct CatalogService: Sendable {
         entry.version += 1
         entry.status = "withdrawn"
         entry.handover = nil
-        try write(entry)
+        try write(entry, action: "catalog withdraw")
         return entry
     }
 
@@ -69,15 +69,13 @@ public struct CatalogService: Sendable {
         entry.sourceNode = target
         entry.handover = CatalogEntry.Handover(from: replica.nodeID, to: target, at: Timestamp.iso(replica.wallClock.now()), reason: reason)
         do { try entry.validate(in: replica.topology) } catch { throw ReplicationError(error.description) }
-        try write(entry)
+        try write(entry, action: "catalog handover")
         return entry
     }
 
-    private func write(_ entry: CatalogEntry) throws {
-        let replica = self.replica
-        _ = try replica.transaction(from: nil, cursor: nil) { emit, _ in
-            try emit(EncodedChange(try entry.change(by: replica.node, hlc: replica.tick())))
-        }
+    private func write(_ entry: CatalogEntry, action: String) throws {
+        try replica.write(try entry.change(by: replica.node, hlc: replica.tick()),
+                          audit: replica.draft(action, entry.id, "version \(entry.version), \(entry.status)\(entry.handover.map { ", to \($0.to)" } ?? "")"))
     }
 }
 

@@ -53,7 +53,9 @@ public struct ConflictService: Sendable {
                         write: ((Int64) -> Change)?) throws -> ConflictOutcome {
         let outcome = ConflictOutcome(conflict: conflict, decision: decision, reason: reason, at: Timestamp.iso(replica.wallClock.now()))
         let replica = self.replica
-        try replica.transaction(from: nil, cursor: nil) { emit, _ in
+        let audit = replica.draft("conflict \(decision.rawValue)", outcome.id,
+                                  "\(conflict.dataset)/\(conflict.key) \(conflict.item) proposed by \(outcome.proposer)\(reason.map { ": \($0)" } ?? "")")
+        try replica.transaction(from: nil, cursor: nil, audit: { _ in audit }) { emit, _ in
             if let write { try emit(EncodedChange(write(replica.tick()))) }
             try emit(EncodedChange(try TicketJSON.change(dataset: ConflictOutcome.dataset, id: outcome.id, item: ConflictOutcome.item,
                                                          value: outcome, by: replica.node, hlc: replica.tick())))

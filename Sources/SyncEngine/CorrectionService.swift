@@ -85,8 +85,10 @@ public struct CorrectionService: Sendable {
                                         latestBy: calendar.deadline(from: resolveBy, workingDays: replica.policy.correctionExtensionDays).description)
         let hlc = replica.tick()
         let id = TicketJSON.newID(at: replica.nodeID, hlc: hlc)
-        try write(try TicketJSON.change(dataset: CorrectionTicket.dataset, id: id, item: CorrectionTicket.requestItem, value: request,
-                                        by: replica.node, hlc: hlc))
+        try replica.write(try TicketJSON.change(dataset: CorrectionTicket.dataset, id: id, item: CorrectionTicket.requestItem, value: request,
+                                                by: replica.node, hlc: hlc),
+                          audit: replica.draft(kind == .notice ? "rectification notice" : "correction filed", id,
+                                               "\(dataset)\(key.map { "/\($0)" } ?? "") for \(authority): \(request.reason)"))
         return CorrectionTicket(id: id, request: request)
     }
 
@@ -162,7 +164,10 @@ public struct CorrectionService: Sendable {
         var next = ticket
         next.steps.append(try make(Timestamp.iso(replica.wallClock.now())))
         let replica = self.replica
-        try replica.transaction(from: nil, cursor: nil) { emit, _ in
+        let step = next.steps.last!
+        let audit = replica.draft("correction \(step.action.rawValue)", next.id,
+                                  "\(next.request.dataset)\(next.request.key.map { "/\($0)" } ?? "")\(step.reason.map { ": \($0)" } ?? "")")
+        try replica.transaction(from: nil, cursor: nil, audit: { _ in audit }) { emit, _ in
             if var record {
                 let hlc = replica.tick()
                 record.items = record.items.mapValues { ItemWrite(value: $0.value, stamp: Stamp(hlc: hlc, origin: replica.nodeID)) }
@@ -172,10 +177,6 @@ public struct CorrectionService: Sendable {
                                                          value: next.steps, by: replica.node, hlc: replica.tick())))
         }
         return next
-    }
-
-    private func write(_ change: Change) throws {
-        try replica.transaction(from: nil, cursor: nil) { emit, _ in try emit(EncodedChange(change)) }
     }
 
     private func typed(_ values: [String: String], of definition: DatasetDefinition) throws -> [String: JSONValue] {

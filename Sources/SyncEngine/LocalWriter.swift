@@ -45,7 +45,11 @@ public struct LocalWriter: Sendable {
     /// holding them in memory: for imports of any size. An error thrown out of
     /// `produce` rolls everything back.
     @discardableResult
-    public func bulkWrite(dataset id: String, _ produce: (BulkWriter) throws -> Void) throws -> WriteOutcome {
+    /// - Parameters:
+    ///   - action: what the audit log calls it: write, import, ingest.
+    ///   - by: who, for the audit log (default: the engine's operator).
+    public func bulkWrite(dataset id: String, action: String = "write", by: String? = nil,
+                          _ produce: (BulkWriter) throws -> Void) throws -> WriteOutcome {
         let replica = self.replica
         guard let known = try replica.dataset(id) else {
             throw ReplicationError("no published catalog entry for dataset '\(id)' at \(replica.nodeID); datasets are: \(try replica.datasets().map(\.definition.id).joined(separator: ", "))")
@@ -58,16 +62,23 @@ public struct LocalWriter: Sendable {
         var applied = Set<String>(), proposed = Set<String>()
         let quality = QualityCheck(dataset)
         var tally = QualityFigures()
-        try replica.transaction(from: nil, cursor: nil) { emitChange, reader in try withoutActuallyEscaping(emitChange) { emit in
+        var rows = 0, deletes = 0
+        let audit = { (stats: ApplyStats) -> AuditDraft? in
+            AuditDraft(by: by ?? replica.operatorName, action: action, subject: id,
+                       detail: "\(rows) rows, \(deletes) deletions; \(stats.applied) applied, \(stats.conflicts) conflicts")
+        }
+        try replica.transaction(from: nil, cursor: nil, audit: audit) { emitChange, reader in try withoutActuallyEscaping(emitChange) { emit in
             let delete = { (key: String) throws in
                 guard let state = try reader.record(dataset: id, key: key)?.state else {
                     throw ReplicationError("dataset '\(id)' has no record '\(key)' at this node")
                 }
                 try emit(EncodedChange(Change.delete(dataset: id, key: key, region: state.region, origin: node, hlc: replica.tick())))
+                deletes += 1
             }
             try produce(BulkWriter(write: { values, label in
                 let (key, region) = try check(values, dataset: dataset, row: label)
                 try judge(values, key: key, of: dataset, quality: quality, reader: reader, row: label, into: &tally)
+                rows += 1
                 var values = values
                 let foreign = values.keys.filter { dataset.authority(for: $0) != node }
                 if !foreign.isEmpty {

@@ -7,8 +7,9 @@ extension Replica {
     /// the cursor that covers it.
     /// - Throws: `ReplicationError` naming the change when any change is refused; nothing is applied then.
     @discardableResult
-    public func apply(_ entries: [BatchEntry], from peer: String, cursor: (name: String, value: Int64)?, recovering: Bool = false) throws -> ApplyStats {
-        try transaction(from: peer, cursor: cursor, recovering: recovering) { emit, _ in
+    public func apply(_ entries: [BatchEntry], from peer: String, cursor: (name: String, value: Int64)?, recovering: Bool = false,
+                      audit: ((ApplyStats) -> AuditDraft?)? = nil) throws -> ApplyStats {
+        try transaction(from: peer, cursor: cursor, recovering: recovering, audit: audit) { emit, _ in
             for entry in entries { try emit(entry.change) }
         }
     }
@@ -18,8 +19,10 @@ extension Replica {
     /// is checked as it comes (admission, then the catalog as it is at that
     /// moment); any error rolls everything back. Producing may stream: nothing
     /// is held in memory. `produce` also gets the transaction's own reads.
+    /// `audit` makes the audit log's entry for it, in the same transaction.
     @discardableResult
     public func transaction(from peer: String?, cursor: (name: String, value: Int64)?, recovering: Bool = false,
+                            audit: ((ApplyStats) -> AuditDraft?)? = nil,
                             _ produce: (_ emit: (EncodedChange) throws -> Void, _ reader: any ReplicaReading) throws -> Void) throws -> ApplyStats {
         let now = wallClock.millis()
         var outcome: (stats: ApplyStats, newest: Int64, overflowed: [String])?
@@ -29,6 +32,7 @@ extension Replica {
             try produce({ try run.apply($0) }, tx)
             if let cursor, let peer { try tx.setCursor(peer: peer, name: cursor.name, value: cursor.value, at: now) }
             try run.finish()
+            if let draft = audit?(run.stats) { try tx.appendAudit(draft, at: now) }
             outcome = (run.stats, run.newest, run.overflowed)
         }
         guard let outcome else { return ApplyStats() }

@@ -29,6 +29,7 @@ public final class Replica: Sendable {
     let clock: Mutex<HybridClock>
     let catalogCache = Mutex<KnownDatasets?>(nil)
     private let overflowHandler = Mutex<(@Sendable (String) -> Void)?>(nil)
+    private let actingOperator = Mutex<String>(Replica.nodeOperator)
 
     /// - Parameters:
     ///   - nodeID: this node's id in `topology`.
@@ -51,6 +52,32 @@ public final class Replica: Sendable {
     }
 
     public var nodeID: String { node.id }
+
+    /// Who the audit log names for what the node does by itself (serving neighbours, sweeping).
+    public static let nodeOperator = "syncnode"
+
+    /// The operator acting through this engine (a command's `--operator`); `syncnode` for the node itself.
+    public var operatorName: String {
+        get { actingOperator.withLock { $0 } }
+        set { actingOperator.withLock { $0 = newValue } }
+    }
+
+    /// An audit entry by this engine's operator.
+    public func draft(_ action: String, _ subject: String, _ detail: String = "") -> AuditDraft {
+        AuditDraft(by: operatorName, action: action, subject: subject, detail: detail)
+    }
+
+    /// Writes one change made here and its audit entry in one transaction.
+    func write(_ change: Change, audit draft: AuditDraft) throws {
+        try transaction(from: nil, cursor: nil, audit: { _ in draft }) { emit, _ in try emit(EncodedChange(change)) }
+    }
+
+    /// Logs an action that changes nothing here (a read, an export, a query) in a transaction of its own.
+    public func audit(_ action: String, _ subject: String, _ detail: String = "", durability: Durability = .powerCut) throws {
+        let draft = draft(action, subject, detail)
+        let now = wallClock.millis()
+        try store.write(durability) { try $0.appendAudit(draft, at: now) }
+    }
     public var policy: Policy { topology.policy }
 
     /// Called after a commit in which `peer`'s outbox overflowed and was dropped

@@ -63,7 +63,13 @@ public struct ReplicationServer: Sendable {
     }
 
     private func apply(_ entries: [BatchEntry], from peer: String, cursor: (name: String, value: Int64), what: String) throws {
-        do { try replica.apply(entries, from: peer, cursor: cursor) } catch let error as ReplicationError {
+        let audit = { (stats: ApplyStats) -> AuditDraft? in
+            let datasets = Set(entries.map(\.change.change.dataset)).sorted()
+            return AuditDraft(by: Replica.nodeOperator, action: "push served", subject: peer,
+                              detail: "\(what): \(entries.count) changes (\(stats.applied) applied) of \(datasets.prefix(20).joined(separator: ", "))\(datasets.count > 20 ? ", …" : "")"
+                                + (entries.first.map { "; positions \($0.seq)…\(entries.last!.seq)" } ?? ""))
+        }
+        do { try replica.apply(entries, from: peer, cursor: cursor, audit: audit) } catch let error as ReplicationError {
             replica.counters.refused.increment("batch")
             throw ReplicationError("\(what) refused, nothing applied: \(error.message)", kind: error.kind)
         }
@@ -110,6 +116,9 @@ public struct ReplicationServer: Sendable {
                 if !entries.isEmpty {
                     replica.counters.changesSent.increment(peer, by: entries.count)
                     replica.counters.batches.increment("\(peer)|pull_out")
+                    let draft = AuditDraft(by: Replica.nodeOperator, action: "pull served", subject: peer,
+                                           detail: "\(entries.count) changes, positions \(entries.first!.seq)…\(entries.last!.seq)")
+                    try replica.store.write(.processCrash) { try $0.appendAudit(draft, at: replica.wallClock.millis()) }
                 }
                 return Batch.encode(entries, last: entries.last?.seq ?? request.after)
             }
@@ -137,7 +146,10 @@ public struct ReplicationServer: Sendable {
 
     /// `POST /v1/health` from child `peer`: records it as heard and keeps the
     /// reports about it and the nodes below it; answers with this node's message.
-    public func health(from peer: String, body: [UInt8], certificateNotAfter: Date?) throws -> HealthMessage {
+    /// - Parameter verifyHead: whether a signed audit head is the child's (its certificate verifies it); a head that
+    ///   verifies is kept, one that does not raises an alarm.
+    public func health(from peer: String, body: [UInt8], certificateNotAfter: Date?,
+                       verifyHead: (AuditHead) -> Bool = { _ in false }) throws -> HealthMessage {
         let message: HealthMessage
         do { message = try HealthMessage.decode(body) } catch {
             throw ReplicationError("the body of POST \(Endpoint.health) is not valid: \(error)", kind: .invalid)
@@ -155,6 +167,13 @@ public struct ReplicationServer: Sendable {
             try tx.recordHeard(peer: peer, at: now, certificateNotAfter: certificateNotAfter)
             try tx.setNodeMeta(FederationClock.skewKeyPrefix + peer, String(skew))
             if !reports.isEmpty { try tx.storeReports(reports, via: peer, at: now) }
+            if let head = message.auditHead {
+                if verifyHead(head) {
+                    try tx.keepAuditHead(child: peer, head: head, at: replica.wallClock.millis())
+                } else {
+                    try tx.raiseAlarm(kind: "audit", subject: peer, message: "\(peer) sent an audit head whose signature does not verify with its certificate", at: replica.wallClock.millis())
+                }
+            }
         }
         return HealthMessage(node: replica.nodeID, time: replica.wallClock.millis(), version: SyncNodeVersion.current)
     }

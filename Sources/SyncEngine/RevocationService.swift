@@ -35,7 +35,7 @@ public struct RevocationService: Sendable {
             throw ReplicationError("this node already holds revocation list number \(held.number); publish a newer one (number \(checked.number) is not)")
         }
         let replica = self.replica
-        try replica.transaction(from: nil, cursor: nil) { emit, _ in
+        try replica.transaction(from: nil, cursor: nil, audit: { _ in replica.draft("revocation list published", "CRL \(checked.number)") }) { emit, _ in
             let stamp = Stamp(hlc: replica.tick(), origin: replica.nodeID)
             try emit(EncodedChange(Change(dataset: RevocationService.dataset, key: RevocationService.key, region: replica.node.region,
                                           items: [RevocationService.item: ItemWrite(value: .string(pem), stamp: stamp)], origin: replica.nodeID)))

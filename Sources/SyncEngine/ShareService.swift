@@ -71,7 +71,8 @@ public struct ShareService: Sendable {
         let request = ShareRequest(dataset: id, requester: node, source: definition.sourceNode, items: items.map { Array(Set($0)).sorted() },
                                    region: region, purpose: purpose, basis: basis, until: until, requestedOn: today.description,
                                    requestedAt: Timestamp.iso(now), deadline: deadline.description)
-        try write(try ShareTicket.change(id: ticketID, item: ShareTicket.requestItem, value: request, by: replica.node, hlc: hlc))
+        try replica.write(try ShareTicket.change(id: ticketID, item: ShareTicket.requestItem, value: request, by: replica.node, hlc: hlc),
+                          audit: replica.draft("share request", ticketID, "\(id) from \(definition.sourceNode); purpose: \(purpose)"))
         return ShareTicket(id: ticketID, request: request)
     }
 
@@ -144,11 +145,13 @@ public struct ShareService: Sendable {
     }
 
     private func answer(_ ticket: ShareTicket) throws {
-        try write(try ShareTicket.change(id: ticket.id, item: ShareTicket.answerItem, value: ticket.answer!, by: replica.node, hlc: replica.tick()))
-    }
-
-    private func write(_ change: Change) throws {
-        try replica.transaction(from: nil, cursor: nil) { emit, _ in try emit(EncodedChange(change)) }
+        let answer = ticket.answer!
+        let masks = answer.masks ?? [:]
+        var detail = "\(ticket.request.dataset) to \(ticket.request.requester)"
+        if !masks.isEmpty { detail += "; masks " + masks.keys.sorted().map { "\($0)=\(masks[$0]!)" }.joined(separator: " ") }
+        if let basis = answer.basis { detail += "; \(basis)" }
+        try replica.write(try ShareTicket.change(id: ticket.id, item: ShareTicket.answerItem, value: answer, by: replica.node, hlc: replica.tick()),
+                          audit: replica.draft("share \(answer.decision.rawValue)", ticket.id, detail))
     }
 
     // MARK: The grantee's side

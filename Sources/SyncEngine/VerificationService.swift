@@ -98,7 +98,9 @@ public struct VerificationService: Sendable {
             "items": .string(question.values.keys.sorted().joined(separator: ",")), "result": .string(answer.result.rawValue),
             "at": .string(Timestamp.iso(replica.wallClock.now())),
         ]
-        try replica.transaction(from: nil, cursor: nil) { emit, _ in
+        let audit = replica.draft("verification answered", "\(question.dataset)/\(question.key)",
+                                  "asked by \(question.asker) about \(question.values.keys.sorted().joined(separator: ",")): \(answer.result.rawValue)")
+        try replica.transaction(from: nil, cursor: nil, audit: { _ in audit }) { emit, _ in
             let hlc = replica.tick()
             try emit(EncodedChange(Change.write(dataset: Self.logDataset, key: "\(question.asker)-\(String(hlc, radix: 36))",
                                                 region: replica.node.region, values: entry, origin: replica.nodeID, hlc: hlc)))

@@ -221,5 +221,28 @@ enum Schema {
             -- retention period has passed.
             CREATE INDEX record_tombstones ON record_state(seq) WHERE deleted = 1;
             """),
+        Migration(version: 10, name: "audit log", sql: """
+            -- Everything done at this node, append-only and hash-chained (AuditChain): each entry
+            -- carries the hash of the one before. Nothing in syncnode updates or deletes a row.
+            CREATE TABLE audit (
+                seq      INTEGER PRIMARY KEY,
+                at       INTEGER NOT NULL,
+                by       TEXT NOT NULL,
+                action   TEXT NOT NULL,
+                subject  TEXT NOT NULL,
+                detail   TEXT NOT NULL,
+                previous TEXT NOT NULL,
+                hash     TEXT NOT NULL
+            );
+            -- The signed heads of each child's audit log, as its health messages brought them.
+            CREATE TABLE audit_head (
+                child     TEXT NOT NULL,
+                seq       INTEGER NOT NULL,
+                hash      TEXT NOT NULL,
+                signature TEXT NOT NULL,
+                at        INTEGER NOT NULL,
+                PRIMARY KEY (child, seq)
+            ) WITHOUT ROWID;
+            """),
     ]
 }

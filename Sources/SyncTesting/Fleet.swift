@@ -17,6 +17,8 @@ public final class Fleet: @unchecked Sendable {   // used from the thread that d
     public let binary: String
     /// Seconds between health exchanges of the nodes it starts.
     public var healthInterval = 1.0
+    /// The operator the fleet's commands and in-process engines act as, for the audit log.
+    public static let operatorName = "fleet"
     /// Seconds between each node's dashboard samples (nil: the node's default, a minute).
     public var historyInterval: Double?
     private let lock = NSLock()
@@ -180,7 +182,12 @@ public final class Fleet: @unchecked Sendable {   // used from the thread that d
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
-        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        // Commands that change or release data name their operator for the audit log.
+        var environment = environment
+        if ProcessInfo.processInfo.environment["SYNCNODE_OPERATOR"] == nil && environment["SYNCNODE_OPERATOR"] == nil {
+            environment["SYNCNODE_OPERATOR"] = Fleet.operatorName
+        }
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -211,6 +218,7 @@ public final class Fleet: @unchecked Sendable {   // used from the thread that d
         if let replica = lock.withLock({ replicas[id] }) { return replica }
         let context = try NodeContext(topology: try topology(), nodeID: id, dataDirectory: data(id), certificateDirectory: certs(id))
         let replica = try context.openReplica(announcing: true)
+        replica.operatorName = Fleet.operatorName
         lock.withLock { replicas[id] = replica }
         return replica
     }

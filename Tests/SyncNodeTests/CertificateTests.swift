@@ -16,6 +16,22 @@ final class CertificateTests: XCTestCase {
         XCTAssertTrue(try cert.pem().hasPrefix("-----BEGIN CERTIFICATE-----"))
     }
 
+    func testSignaturesVerifyOnlyWithTheSignersCertificateAndOnlyTheSignedBytes() throws {
+        let (ca, caKey) = try CertificateAuthority.create(name: "test CA", validDays: 30)
+        let (cert, key) = try CertificateAuthority.issue(identity: NodeIdentity(federation: "f", node: "a"), hosts: [], ca: ca, caKey: caKey, validDays: 1)
+        let (other, _) = try CertificateAuthority.issue(identity: NodeIdentity(federation: "f", node: "b"), hosts: [], ca: ca, caKey: caKey, validDays: 1)
+        let message = Array("syncnode audit head a 7 \(String(repeating: "ab", count: 32))".utf8)
+        let signature = try key.sign(message)
+        XCTAssertTrue(cert.verifies(signature, of: message))
+        XCTAssertFalse(cert.verifies(signature, of: message + [0]), "other bytes")
+        XCTAssertFalse(other.verifies(signature, of: message), "another node's certificate")
+        var flipped = signature
+        flipped[flipped.count / 2] ^= 1
+        XCTAssertFalse(cert.verifies(flipped, of: message))
+        XCTAssertFalse(cert.verifies([], of: message))
+        XCTAssertEqual(try Certificate(pem: try cert.pem()).serial, cert.serial)
+    }
+
     func testBackdatedCertificateIsExpired() throws {
         let (ca, caKey) = try CertificateAuthority.create(name: "test CA", validDays: 30)
         let (cert, _) = try CertificateAuthority.issue(identity: NodeIdentity(federation: "f", node: "n"), hosts: [],

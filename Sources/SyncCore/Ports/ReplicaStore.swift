@@ -186,6 +186,14 @@ public protocol ReplicaReading {
     func revocationList() throws -> (number: Int64, pem: String)?
     /// A small fact about this node (which certificate it presents, …).
     func nodeMeta(_ key: String) throws -> String?
+
+    // Audit
+    /// Up to `limit` audit entries after `seq`, in order.
+    func auditEntries(after seq: Int64, limit: Int) throws -> [AuditEntry]
+    /// The newest audit entry.
+    func lastAuditEntry() throws -> AuditEntry?
+    /// The signed heads of `child`'s audit log kept here, oldest first.
+    func keptAuditHeads(child: String) throws -> [AuditHead]
 }
 
 /// What a node writes, inside one transaction: all of it is committed or none.
@@ -240,6 +248,11 @@ public protocol ReplicaWriting: ReplicaReading {
     func clearAlarm(kind: String, subject: String) throws
     func setRevocationList(number: Int64, pem: String, at now: Int64) throws
     func setNodeMeta(_ key: String, _ value: String) throws
+    /// Appends an entry to the audit log, numbered and chained to the one before.
+    @discardableResult
+    func appendAudit(_ draft: AuditDraft, at now: Int64) throws -> AuditEntry
+    /// Keeps a child's signed audit head (the newest 1,000 per child).
+    func keepAuditHead(child: String, head: AuditHead, at now: Int64) throws
 }
 
 /// What a committed transaction must survive.

@@ -10,6 +10,8 @@ public enum Endpoint {
     /// `POST`: a child asks whether a record holds given values (核验), for itself or a node below it:
     /// a `VerificationService.Question`; the answer is a `VerificationService.Answer`.
     public static let verify = "/v1/verify"
+    /// `GET`: the audit heads this node keeps of the calling child's audit log (`[AuditHead]`).
+    public static let auditHeads = "/v1/audit/heads"
     /// `POST`: a source system of this node loads records (the ingestion API).
     public static let ingest = "/v1/ingest"
 }

@@ -10,17 +10,27 @@ public struct HealthMessage: Sendable, Equatable {
     public var version: String
     /// From a child: its own status summary first, then those of the nodes below it.
     public var reports: [NodeSummary]?
+    /// From a child: the head of its audit log, signed with its key (its parent keeps it).
+    public var auditHead: AuditHead?
 
-    public init(node: String, time: Int64, version: String, reports: [NodeSummary]? = nil) {
+    public init(node: String, time: Int64, version: String, reports: [NodeSummary]? = nil, auditHead: AuditHead? = nil) {
         self.node = node
         self.time = time
         self.version = version
         self.reports = reports
+        self.auditHead = auditHead
     }
 
     public func encoded() -> [UInt8] {
         var w = JSONWriter(capacity: 128 + (reports?.count ?? 0) * 256)
-        w.raw("{\"node\":"); w.string(node)
+        w.raw("{")
+        if let auditHead {
+            w.raw("\"auditHash\":"); w.string(auditHead.hash)
+            w.raw(",\"auditSeq\":"); w.int(auditHead.seq)
+            w.raw(",\"auditSignature\":"); w.string(auditHead.signature)
+            w.raw(",")
+        }
+        w.raw("\"node\":"); w.string(node)
         if let reports {
             w.raw(",\"reports\":[")
             for (i, report) in reports.enumerated() {
@@ -47,9 +57,18 @@ public struct HealthMessage: Sendable, Equatable {
             }
             reports = read
         }
+        var head: AuditHead?
+        if let seq = try fields.optionalInt("auditSeq", in: 1...(Int64.max >> 1)) {
+            let hash = try fields.string("auditHash", maxBytes: 64), signature = try fields.string("auditSignature", maxBytes: 512)
+            guard hash.utf8.count == 64, hash.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }),
+                  signature.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) else {
+                throw WireError("auditHash must be 64 and auditSignature at most 512 lowercase hex digits")
+            }
+            head = AuditHead(seq: seq, hash: hash, signature: signature)
+        }
         return HealthMessage(node: try fields.string("node", maxBytes: 63),
                              time: try fields.int("time", in: 0...(HybridClock.ceiling >> 16)),
-                             version: try fields.string("version", maxBytes: 64), reports: reports)
+                             version: try fields.string("version", maxBytes: 64), reports: reports, auditHead: head)
     }
 }
 

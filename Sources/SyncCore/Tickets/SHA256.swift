@@ -49,12 +49,7 @@ public enum SHA256Digest {
     }
 
     /// The digest of `text`'s UTF-8 bytes in lowercase hex.
-    public static func hex(_ text: String) -> String {
-        hash(Array(text.utf8)).map { byte in
-            let digits = Array("0123456789abcdef")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
-        }.joined()
-    }
+    public static func hex(_ text: String) -> String { Hex.string(hash(Array(text.utf8))) }
 
     private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
 }

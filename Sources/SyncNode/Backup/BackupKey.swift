@@ -1,4 +1,5 @@
 import Foundation
+import SyncCore
 import TLS
 
 /// The key that encrypts a node's backups: 32 random bytes, kept by the
@@ -32,14 +33,5 @@ public struct BackupKey: Sendable {
         try Files.write(hexString(key) + "\n", to: file, private: true)
     }
 
-    static func hex(_ text: String) -> [UInt8]? {
-        var bytes: [UInt8] = []
-        var chars = Array(text.utf8)[...]
-        while chars.count >= 2 {
-            guard let byte = UInt8(String(decoding: chars.prefix(2), as: UTF8.self), radix: 16) else { return nil }
-            bytes.append(byte)
-            chars = chars.dropFirst(2)
-        }
-        return chars.isEmpty ? bytes : nil
-    }
+    static func hex(_ text: String) -> [UInt8]? { Hex.bytes(text) }
 }

@@ -174,7 +174,7 @@ public final class FederationServer: Service {
             guard admit(peer.id, connection) else { return }
             defer { peers.leave(peer.id) }
             log.debug("peer_connected", ["peer": socket.peer, "node": peer.id, "tls": connection.protocolVersion])
-            let caller = PeerContext(peer: peer, certificateNotAfter: certificate?.notAfter)
+            let caller = PeerContext(peer: peer, certificateNotAfter: certificate?.notAfter, certificate: certificate)
             HTTPConnection.serve(connection, watch: watch, limits: limits, label: peer.id, log: log, isStopping: isStopping) { request in
                 router.respond(to: request, context: caller)
             }

@@ -50,7 +50,7 @@ struct IngestEndpoint: Sendable {
         var errors: [Refusal.Row] = []
         struct Rejected: Error {}
         do {
-            try writer.bulkWrite(dataset: dataset) { writer in
+            try writer.bulkWrite(dataset: dataset, action: "ingest", by: "system \(system)") { writer in
                 for (i, row) in upserts.enumerated() {
                     do {
                         guard let members = row.members else { throw ReplicationError("is not an object of item values") }

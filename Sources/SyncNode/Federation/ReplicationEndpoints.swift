@@ -3,11 +3,14 @@ import HTTP1
 import SyncCore
 import SyncStore
 import SyncEngine
+import TLS
 
 /// What the federation server knows of the caller: the verified neighbour and its certificate's expiry.
 public struct PeerContext: Sendable {
     public let peer: NodeEntry
     public let certificateNotAfter: Date?
+    /// The certificate the neighbour presented.
+    public let certificate: Certificate?
 }
 
 /// The federation protocol's endpoints over HTTP: each turns the request
@@ -18,7 +21,16 @@ enum ReplicationEndpoints {
         var router = Router<PeerContext>()
         OffsiteEndpoints.register(on: &router, copies: offsite, topology: server.replica.topology, node: server.replica.nodeID)
         router.add("POST", Endpoint.health) { request, caller in
-            try answer { .json(try server.health(from: caller.peer.id, body: request.body, certificateNotAfter: caller.certificateNotAfter).encoded()) }
+            try answer {
+                let node = caller.peer.id
+                return .json(try server.health(from: node, body: request.body, certificateNotAfter: caller.certificateNotAfter) { head in
+                    guard let certificate = caller.certificate, let signature = Hex.bytes(head.signature) else { return false }
+                    return certificate.verifies(signature, of: AuditHead.message(node: node, seq: head.seq, hash: head.hash))
+                }.encoded())
+            }
+        }
+        router.add("GET", Endpoint.auditHeads) { _, caller in
+            try answer { .json(try server.replica.store.read { try $0.keptAuditHeads(child: caller.peer.id) }) }
         }
         router.add("POST", Endpoint.push) { request, caller in
             try answer { .json(try server.push(from: caller.peer.id, body: request.body).encoded()) }

@@ -108,6 +108,8 @@ final class CredentialWatcher: Service {
             try record(tls)
             loaded.withLock { $0 = state }
             generation.bump()
+            try? replica.audit("certificate reloaded", tls.certificate.serial,
+                               "not after \(Timestamp.iso(tls.certificate.notAfter)); revocation list \(state.crl); \(files != last.files ? "certificate files changed" : "new revocation list")")
             log.info("credentials_loaded", ["certificate": tls.certificate.serial, "not_after": Timestamp.iso(tls.certificate.notAfter),
                                             "revocation_list": state.crl, "reason": files != last.files ? "certificate files changed" : "new revocation list"])
         } catch {

@@ -69,6 +69,8 @@ public final class Node: Sendable {
     /// Starts every service.
     public func start() throws {
         try group.start()
+        try replica.audit("serve started", context.node.id,
+                          "version \(SyncNodeVersion.current); url \(context.node.url); topology \(context.topology.federation), \(context.topology.nodes.count) nodes; data \(context.dataDirectory)")
         log.info("node_started", ["node": context.node.id, "tier": context.node.tier.rawValue,
                                   "federation": context.topology.federation, "version": SyncNodeVersion.current])
     }
@@ -79,6 +81,7 @@ public final class Node: Sendable {
     /// Stops the parent link, then the listeners (letting requests in flight finish), then the watcher.
     public func stop() {
         group.stop()
+        try? replica.audit("serve stopped", context.node.id)
         log.info("node_stopped", ["node": context.node.id])
     }
 

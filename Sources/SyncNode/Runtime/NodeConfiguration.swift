@@ -44,6 +44,8 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
     public var logLevel: String?
     public var healthInterval: Double?
     public var historyInterval: Double?
+    /// Who runs the commands that use this file, for the audit log.
+    public var `operator`: String?
     public var handshakeTimeout: Double?
     public var requestTimeout: Double?
     public var parentTimeout: Double?
@@ -59,7 +61,7 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
         }
         let raw = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         guard let raw else { throw SyncNodeError("read the configuration \(file)", "it is not a JSON object") }
-        let known = ["topology", "node", "data", "certs", "adminPort", "logLevel", "healthInterval", "historyInterval", "handshakeTimeout", "requestTimeout", "parentTimeout",
+        let known = ["topology", "node", "data", "certs", "adminPort", "logLevel", "healthInterval", "historyInterval", "operator", "handshakeTimeout", "requestTimeout", "parentTimeout",
                      "retryMaxSeconds", "maxDatabaseMiB", "backup"]
         let knownBackup = ["key", "directory", "intervalHours", "keep", "toParent"]
         let unknown = raw.keys.filter { !known.contains($0) }.sorted()
@@ -112,6 +114,7 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
         flags["log-level"] = logLevel
         flags["health-interval"] = healthInterval.map { "\($0)" }
         flags["history-interval"] = historyInterval.map { "\($0)" }
+        flags["operator"] = `operator`
         flags["handshake-timeout"] = handshakeTimeout.map { "\($0)" }
         flags["request-timeout"] = requestTimeout.map { "\($0)" }
         flags["parent-timeout"] = parentTimeout.map { "\($0)" }

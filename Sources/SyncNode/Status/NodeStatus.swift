@@ -239,7 +239,17 @@ public struct NodeStatus: Encodable, Sendable {
         let own = try collect(context: context, replica: replica).summary
         let below = try replica.store.read { try $0.subtreeReports(now: Date()) }.values.sorted { $0.id < $1.id }
         return HealthMessage(node: context.node.id, time: replica.wallClock.millis(), version: SyncNodeVersion.current,
-                             reports: [own] + below)
+                             reports: [own] + below, auditHead: try signedAuditHead(context: context, replica: replica))
+    }
+
+    /// The newest entry of this node's audit log, signed with its key: the parent keeps it, so this
+    /// node cannot rewrite its history unnoticed. Nil before the first entry, or when the key cannot sign.
+    static func signedAuditHead(context: NodeContext, replica: Replica) throws -> AuditHead? {
+        guard let last = try replica.store.read({ try $0.lastAuditEntry() }),
+              let signature = try? PrivateKey(pemFile: context.keyFile).sign(AuditHead.message(node: context.node.id, seq: last.seq, hash: last.hash)) else {
+            return nil
+        }
+        return AuditHead(seq: last.seq, hash: last.hash, signature: Hex.string(signature))
     }
 
     /// The human table.

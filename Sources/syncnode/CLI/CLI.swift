@@ -20,7 +20,8 @@ enum CLI {
         CommandSpec(ShareRevokeCommand.self), CommandSpec(VerifyCommand.self), CommandSpec(ConflictsAcceptCommand.self),
         CommandSpec(ConflictsRefuseCommand.self), CommandSpec(CorrectCommand.self), CommandSpec(CorrectionsListCommand.self),
         CommandSpec(CorrectionsAckCommand.self), CommandSpec(CorrectionsExtendCommand.self), CommandSpec(CorrectionsResolveCommand.self),
-        CommandSpec(CorrectionsRefuseCommand.self), CommandSpec(QualityNotifyCommand.self), CommandSpec(DemoCommand.self),
+        CommandSpec(CorrectionsRefuseCommand.self), CommandSpec(QualityNotifyCommand.self), CommandSpec(AuditListCommand.self),
+        CommandSpec(AuditVerifyCommand.self), CommandSpec(DemoCommand.self),
     ]
 
     static var overview: String {

@@ -55,7 +55,22 @@ enum NodeFlags {
         Flag("node", value: "ID", help: "this node's id in the topology (default: $SYNCNODE_NODE)"),
         Flag("data", value: "DIR", help: "the node's data directory, holding node.db (default: data/ID)"),
         Flag("certs", value: "DIR", help: "the node's certificate directory: ca.pem, ID.pem, ID.key (default: certs/ID)"),
+        Flag("operator", value: "NAME", help: "who runs this, for the audit log (default: $SYNCNODE_OPERATOR); required to change or release data"),
     ]
+
+    /// The operator named by `--operator`, the configuration file or `$SYNCNODE_OPERATOR`; commands that change or
+    /// release data refuse to run without one (the audit log names who did what).
+    static func operatorName(_ arguments: Arguments, command: String) throws -> String {
+        guard let name = (arguments.value("operator") ?? ProcessInfo.processInfo.environment["SYNCNODE_OPERATOR"])?
+            .trimmingCharacters(in: .whitespaces), !name.isEmpty else {
+            throw SyncNodeError("run '\(command)'", "it changes or releases data, so the audit log must name who runs it",
+                                hint: "pass --operator NAME (your name or staff id), or set SYNCNODE_OPERATOR, or \"operator\" in the node's configuration file")
+        }
+        guard name.count <= 64, !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw SyncNodeError("run '\(command)'", "--operator must be 1-64 characters without control characters")
+        }
+        return name
+    }
 
     /// The topology path from `--topology` or `$SYNCNODE_TOPOLOGY`.
     static func topologyPath(_ arguments: Arguments, command: String) throws -> String {
@@ -78,8 +93,11 @@ enum NodeFlags {
 extension NodeContext {
     /// The node's engine for a command, warning on standard error when an
     /// outbox overflows (the neighbour will get a full resync).
-    func openReplicaForCommand() throws -> Replica {
+    /// Needs an operator (`NodeFlags.operatorName`): what it does is audited under that name.
+    func openReplicaForCommand(_ arguments: Arguments, command: String? = nil) throws -> Replica {
+        let name = try NodeFlags.operatorName(arguments, command: command ?? "syncnode")
         let replica = try openReplica(announcing: true)
+        replica.operatorName = name
         let limit = topology.policy.maxOutboxEntries
         replica.onOutboxOverflow { peer in
             Output.warn("warning: more than \(limit) changes were waiting for \(peer): its outbox was dropped and \(peer) "
@@ -96,7 +114,7 @@ extension NodeFlags {
                          _ act: (_ replica: Replica, _ id: String) throws -> String) throws -> Int32 {
         let context = try context(arguments, command: command)
         let id = try arguments.positional(what, command: command, example: example)
-        Output.line(try act(try context.openReplicaForCommand(), id))
+        Output.line(try act(try context.openReplicaForCommand(arguments, command: command), id))
         return 0
     }
 }

@@ -24,7 +24,7 @@ enum CatalogHandoverCommand: Command {
         let context = try NodeFlags.context(arguments, command: command)
         let id = try arguments.positional("the entry's id", command: command, example: "syncnode catalog handover ... --to NODE ID")
         let target = try arguments.required("to", command: command)
-        let entry = try CatalogService(replica: try context.openReplicaForCommand()).handOver(id, to: target, reason: arguments.value("reason"))
+        let entry = try CatalogService(replica: try context.openReplicaForCommand(arguments)).handOver(id, to: target, reason: arguments.value("reason"))
         Output.line("handed \(entry.id) \(entry.name) over to \(target) (version \(entry.version)); only \(target) may change it from now on")
         return 0
     }

@@ -27,7 +27,7 @@ enum CatalogPublishCommand: Command {
             throw SyncNodeError("read catalog entry \(file)", "\(error)", hint: "see README for the entry's fields")
         }
         if entry.status.isEmpty { entry.status = "published" }
-        let published = try CatalogService(replica: try context.openReplicaForCommand()).publish(entry)
+        let published = try CatalogService(replica: try context.openReplicaForCommand(arguments)).publish(entry)
         Output.line("published \(published.id) \(published.name) version \(published.version) at \(context.node.id)")
         return 0
     }

@@ -12,7 +12,7 @@ enum CatalogWithdrawCommand: Command {
     static func run(_ arguments: Arguments) throws -> Int32 {
         let context = try NodeFlags.context(arguments, command: "syncnode catalog withdraw")
         let id = try arguments.positional("the entry's id", command: "syncnode catalog withdraw", example: "syncnode catalog withdraw ... ID")
-        let entry = try CatalogService(replica: try context.openReplicaForCommand()).withdraw(id)
+        let entry = try CatalogService(replica: try context.openReplicaForCommand(arguments)).withdraw(id)
         Output.line("withdrew \(entry.id) \(entry.name) (version \(entry.version)) at \(context.node.id)")
         return 0
     }

@@ -22,7 +22,7 @@ enum CertPublishCRLCommand: Command {
         do { pem = try String(contentsOfFile: file, encoding: .utf8) } catch {
             throw SyncNodeError("read \(file)", "the file cannot be read", hint: "check the path")
         }
-        let number = try RevocationService(replica: try context.openReplicaForCommand()).publish(pem: pem)
+        let number = try RevocationService(replica: try context.openReplicaForCommand(arguments)).publish(pem: pem)
         Output.line("published revocation list number \(number) at \(context.node.id); every node reloads it when it arrives")
         return 0
     }

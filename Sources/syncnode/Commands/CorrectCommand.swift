@@ -26,7 +26,7 @@ enum CorrectCommand: Command {
         let command = "syncnode correct"
         let context = try NodeFlags.context(arguments, command: command)
         let values = try pairs(arguments.positionals, command: command)
-        let service = CorrectionService(replica: try context.openReplicaForCommand())
+        let service = CorrectionService(replica: try context.openReplicaForCommand(arguments))
         let ticket = try service.file(dataset: try arguments.required("dataset", command: command), key: try arguments.required("key", command: command),
                                       values: values, reason: try arguments.required("reason", command: command))
         if arguments.has("json") {

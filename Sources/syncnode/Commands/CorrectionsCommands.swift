@@ -114,7 +114,7 @@ enum QualityNotifyCommand: Command {
     static func run(_ arguments: Arguments) throws -> Int32 {
         let command = "syncnode quality notify"
         let context = try NodeFlags.context(arguments, command: command)
-        let ticket = try CorrectionService(replica: try context.openReplicaForCommand())
+        let ticket = try CorrectionService(replica: try context.openReplicaForCommand(arguments))
             .notify(dataset: try arguments.required("dataset", command: command), reason: try arguments.required("reason", command: command))
         Output.line("issued rectification notice \(ticket.id) to \(ticket.request.authority): rectify by \(ticket.request.resolveBy)")
         return 0

@@ -157,11 +157,12 @@ enum DemoCommand: Command {
         say.line("")
         say.line("Try next (in another terminal, with --keep-running):")
         let exe = Fleet.currentExecutable
-        let flags = "--topology \(topologyPath) --node sz-pingshan --data \(dir)/data/sz-pingshan --certs \(dir)/certs/sz-pingshan"
+        let flags = "--topology \(topologyPath) --node sz-pingshan --data \(dir)/data/sz-pingshan --certs \(dir)/certs/sz-pingshan --operator 演示"
         say.line("  \(exe) status \(flags)")
         say.line("  \(exe) records \(flags) --dataset sz-elicence")
         say.line("  \(exe) conflicts \(flags)")
         say.line("  \(exe) share list \(flags)")
+        say.line("  \(exe) audit list \(flags)")
         say.line("  \(exe) verify \(flags) --dataset cq-population --key P4415020000000 gender=男")
         say.line("  \(exe) write \(flags) --dataset ps-enterprise uscc=91440310MA5DEM001Q region=440310 name=演示企业")
 

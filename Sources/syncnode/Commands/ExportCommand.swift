@@ -21,6 +21,7 @@ enum ExportCommand: Command {
         Flag("format", value: "csv|jsonl", help: "output format (default: csv)"),
         Flag("region", value: "CODE", help: "only records within this region (a 2-, 4- or 6-digit prefix)"),
         Flag("out", value: "FILE", help: "write to FILE instead of standard output"),
+        Flag("purpose", value: "TEXT", help: "what the data is for (default: $SYNCNODE_PURPOSE); required for data received from other nodes, and audited"),
     ]
 
     static func run(_ arguments: Arguments) throws -> Int32 {
@@ -29,9 +30,15 @@ enum ExportCommand: Command {
         let datasetID = try arguments.required("dataset", command: command)
         let format = arguments.value("format") ?? "csv"
         guard format == "csv" || format == "jsonl" else { throw SyncNodeError("run '\(command)'", "--format must be csv or jsonl") }
-        let replica = try context.openReplica()
+        let replica = try context.openReplicaForCommand(arguments, command: command)
         guard let dataset = try replica.dataset(datasetID)?.definition else {
             throw SyncNodeError("export '\(datasetID)'", "no published catalog entry for it at \(context.node.id)", hint: "see syncnode catalog list")
+        }
+        // Data received from others leaves only for a stated purpose (长沙 §22, 新昌 一(六): no side channel).
+        let purpose = (arguments.value("purpose") ?? ProcessInfo.processInfo.environment["SYNCNODE_PURPOSE"])?.trimmingCharacters(in: .whitespaces)
+        if dataset.sourceNode != context.node.id, purpose?.isEmpty ?? true {
+            throw SyncNodeError("export '\(datasetID)'", "its source is \(dataset.sourceNode): data received from other nodes is exported only for a stated purpose",
+                                hint: "pass --purpose TEXT (or set SYNCNODE_PURPOSE); it is kept in the audit log")
         }
         var prefix = arguments.value("region") ?? ""
         if let code = try? RegionCode(prefix) { prefix = String(code.prefix(at: code.level)) }
@@ -80,6 +87,8 @@ enum ExportCommand: Command {
         } }
         }
         for ticket in grants { try shares.recordUse(of: ticket, exports: 1) }
+        try replica.audit("export", datasetID, "\(count) records as \(format)\(arguments.value("out").map { " to \($0)" } ?? " to standard output")"
+                          + (prefix.isEmpty ? "" : ", region \(prefix)") + (purpose.map { "; purpose: \($0)" } ?? ""))
         sink.write(Data(buffer))
         if arguments.value("out") != nil {
             try sink.close()

@@ -39,7 +39,7 @@ enum ImportCommand: Command {
         guard ["auto", "utf-8", "utf8", "gb18030"].contains(encoding) else {
             throw SyncNodeError("run '\(command)'", "--encoding must be auto, utf-8 or gb18030, not '\(encoding)'")
         }
-        let replica = try context.openReplicaForCommand()
+        let replica = try context.openReplicaForCommand(arguments)
         guard let dataset = try replica.dataset(datasetID)?.definition else {
             throw SyncNodeError("import into '\(datasetID)'", "no published catalog entry for it at \(context.node.id)",
                                 hint: "publish it first: syncnode catalog publish")
@@ -52,7 +52,7 @@ enum ImportCommand: Command {
         let start = Date()
         struct Rejected: Error {}
         do {
-            try LocalWriter(replica: replica).bulkWrite(dataset: datasetID) { writer in
+            try LocalWriter(replica: replica).bulkWrite(dataset: datasetID, action: "import") { writer in
                 try source.read(row: { number, values in
                     rows += 1
                     do { try writer.write(values, "") } catch let error as ReplicationError {

@@ -38,7 +38,7 @@ enum RecordsCommand: Command {
         let dataset = try arguments.required("dataset", command: command)
         let json = arguments.has("json")
         let limit = try arguments.int("limit", default: json ? Int.max : 50, command: command)
-        let replica = try context.openReplica()
+        let replica = try context.openReplicaForCommand(arguments, command: command)
         let shares = ShareService(replica: replica)
         let grants = dataset.hasPrefix("_") ? [] : try shares.usableGrants(dataset: dataset)
         var records: [(key: String, state: RecordState, grant: String?)] = []
@@ -50,6 +50,8 @@ enum RecordsCommand: Command {
             records += found.map { ($0.key, $0.state, grant) }
             if let ticket = grants.first(where: { $0.id == grant }), !found.isEmpty { try shares.recordUse(of: ticket, reads: found.count) }
         }
+        try replica.audit("records", dataset, "\(records.count) records listed\(arguments.value("region").map { " in region \($0)" } ?? "")"
+                          + (grants.isEmpty ? "" : "; granted copies under \(grants.map(\.id).joined(separator: ", "))"))
         if json {
             let entries = records.map { Entry(key: $0.key, region: $0.state.region.code, values: $0.state.values,
                                               stamps: $0.state.items.mapValues(\.stamp.description),

@@ -28,7 +28,7 @@ enum ShareRequestCommand: Command {
         let command = "syncnode share request"
         let context = try NodeFlags.context(arguments, command: command)
         let items = arguments.value("items").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-        let service = ShareService(replica: try context.openReplicaForCommand())
+        let service = ShareService(replica: try context.openReplicaForCommand(arguments))
         let ticket = try service.request(dataset: try arguments.required("dataset", command: command), items: items,
                                          region: arguments.value("region"), purpose: try arguments.required("purpose", command: command),
                                          basis: try arguments.required("basis", command: command), until: arguments.value("until"))

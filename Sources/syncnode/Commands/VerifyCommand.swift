@@ -24,7 +24,7 @@ enum VerifyCommand: Command {
     static func run(_ arguments: Arguments) throws -> Int32 {
         let command = "syncnode verify"
         let context = try NodeFlags.context(arguments, command: command)
-        let replica = try context.openReplica()
+        let replica = arguments.has("log") ? try context.openReplica() : try context.openReplicaForCommand(arguments, command: command)
         if arguments.has("log") {
             let logged = try VerificationService(replica: replica).logged()
             if arguments.has("json") { try Output.json(logged); return 0 }
@@ -55,6 +55,8 @@ enum VerifyCommand: Command {
             Output.warn("error: verify \(question.dataset)/\(question.key.prefix(80)): \(error)")
             return 2
         }
+        try replica.audit("verify asked", "\(question.dataset)/\(question.key)",
+                          "about \(values.keys.sorted().joined(separator: ",")): \(answer.result.rawValue), answered by \(answer.answeredBy)")
         if arguments.has("json") {
             try Output.json(answer)
         } else {

@@ -25,7 +25,7 @@ enum WriteCommand: Command {
         let command = "syncnode write"
         let context = try NodeFlags.context(arguments, command: command)
         let datasetID = try arguments.required("dataset", command: command)
-        let replica = try context.openReplicaForCommand()
+        let replica = try context.openReplicaForCommand(arguments)
         let writer = LocalWriter(replica: replica)
         if let key = arguments.value("delete") {
             try writer.delete(dataset: datasetID, key: key)
