@@ -9,6 +9,7 @@ N="${1:-1000000}"
 swift build -c release --product syncnode >/dev/null
 bin="$PWD/.build/release/syncnode"
 dir=$(mktemp -d /tmp/syncnode-bench-backup.XXXXXX)
+export SYNCNODE_OPERATOR="${SYNCNODE_OPERATOR:-bench}"   # the import is audited under a name
 trap 'kill $serve 2>/dev/null || true; rm -rf "$dir"' EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat > "$dir/topology.json" <<JSON

@@ -86,7 +86,7 @@ enum ImportRun {
         let size = (try FileManager.default.attributesOfItem(atPath: csvPath)[.size] as? Int) ?? 0
         let p = Process()
         p.executableURL = URL(fileURLWithPath: fleet.binary)
-        p.arguments = ["import"] + fleet.nodeArguments("sz-pingshan") + ["--dataset", "enterprise", csvPath]
+        p.arguments = ["import"] + fleet.nodeArguments("sz-pingshan") + ["--operator", Fleet.operatorName, "--dataset", "enterprise", csvPath]
         p.standardOutput = FileHandle.nullDevice
         let start = Date()
         try p.run()
