@@ -2,6 +2,7 @@ import Foundation
 import SyncCore
 import SyncEngine
 import SyncNode
+import SyncStore
 
 /// One `syncnode` subcommand: its name, help, flags, and what it does.
 protocol Command: SendableMetatype {
@@ -116,5 +117,23 @@ extension NodeFlags {
         let id = try arguments.positional(what, command: command, example: example)
         Output.line(try act(try context.openReplicaForCommand(arguments, command: command), id))
         return 0
+    }
+}
+
+extension Replica {
+    /// Audits a read (`records`, `export`, `verify`). On a full disk the read still goes ahead — a full
+    /// disk refuses writes and keeps serving reads — and says on standard error that it is not in the log.
+    func auditRead(_ action: String, _ subject: String, _ detail: String) throws {
+        try evenWhenFull("this \(action) of \(subject) by \(operatorName) is not in the audit log (\(detail))") {
+            try audit(action, subject, detail)
+        }
+    }
+
+    /// Runs the bookkeeping a read makes (its audit entry, a grant's usage count); on a full disk the
+    /// read goes ahead and `lost` is said on standard error.
+    func evenWhenFull(_ lost: String, _ body: () throws -> Void) throws {
+        do { try body() } catch let error as StoreError where error.isDiskFull {
+            Output.warn("warning: the disk is full: \(lost)")
+        }
     }
 }

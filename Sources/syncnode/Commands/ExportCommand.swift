@@ -86,8 +86,10 @@ enum ExportCommand: Command {
             if buffer.count > 1 << 20 { sink.write(Data(buffer)); buffer.removeAll(keepingCapacity: true) }
         } }
         }
-        for ticket in grants { try shares.recordUse(of: ticket, exports: 1) }
-        try replica.audit("export", datasetID, "\(count) records as \(format)\(arguments.value("out").map { " to \($0)" } ?? " to standard output")"
+        for ticket in grants {
+            try replica.evenWhenFull("the use of grant \(ticket.id) is not counted") { try shares.recordUse(of: ticket, exports: 1) }
+        }
+        try replica.auditRead("export", datasetID, "\(count) records as \(format)\(arguments.value("out").map { " to \($0)" } ?? " to standard output")"
                           + (prefix.isEmpty ? "" : ", region \(prefix)") + (purpose.map { "; purpose: \($0)" } ?? ""))
         sink.write(Data(buffer))
         if arguments.value("out") != nil {

@@ -48,9 +48,11 @@ enum RecordsCommand: Command {
                                limit: max(0, limit - records.count))
             }
             records += found.map { ($0.key, $0.state, grant) }
-            if let ticket = grants.first(where: { $0.id == grant }), !found.isEmpty { try shares.recordUse(of: ticket, reads: found.count) }
+            if let ticket = grants.first(where: { $0.id == grant }), !found.isEmpty {
+                try replica.evenWhenFull("the use of grant \(ticket.id) is not counted") { try shares.recordUse(of: ticket, reads: found.count) }
+            }
         }
-        try replica.audit("records", dataset, "\(records.count) records listed\(arguments.value("region").map { " in region \($0)" } ?? "")"
+        try replica.auditRead("records", dataset, "\(records.count) records listed\(arguments.value("region").map { " in region \($0)" } ?? "")"
                           + (grants.isEmpty ? "" : "; granted copies under \(grants.map(\.id).joined(separator: ", "))"))
         if json {
             let entries = records.map { Entry(key: $0.key, region: $0.state.region.code, values: $0.state.values,

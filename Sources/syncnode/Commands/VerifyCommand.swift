@@ -55,7 +55,7 @@ enum VerifyCommand: Command {
             Output.warn("error: verify \(question.dataset)/\(question.key.prefix(80)): \(error)")
             return 2
         }
-        try replica.audit("verify asked", "\(question.dataset)/\(question.key)",
+        try replica.auditRead("verify asked", "\(question.dataset)/\(question.key)",
                           "about \(values.keys.sorted().joined(separator: ",")): \(answer.result.rawValue), answered by \(answer.answeredBy)")
         if arguments.has("json") {
             try Output.json(answer)
