@@ -64,6 +64,11 @@ final class BackupTests: XCTestCase {
         let restored = try f.run(["restore"] + f.fleet.nodeArguments("sz-pingshan") + ["--key", key, "--in", file]).check()
         XCTAssertTrue(restored.stdout.contains("restored sz-pingshan"), restored.stdout)
         XCTAssertEqual(try f.records("sz-pingshan", "ps-enterprise").count, 30, "the backup holds what was there when it was made")
+        let audit = try f.run(["audit", "list"] + f.fleet.nodeArguments("sz-pingshan") + ["--json"]).check()
+        let actions = (try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [[String: Any]] ?? []).compactMap { $0["action"] as? String }
+        XCTAssertEqual(actions.last(where: { $0 != "records" }), "restore",
+                       "the restored log goes on from the backup's last entry with the restore: \(actions)")
+        XCTAssertEqual(try f.run(["audit", "verify"] + f.fleet.nodeArguments("sz-pingshan")).status, 0, "and its chain is whole")
 
         // It rejoins: the city sends what it missed and gives back what it wrote after its backup.
         try f.start("sz-pingshan")

@@ -67,12 +67,12 @@ final class BackupScheduler: Service {
     private func run() {
         do {
             let made = try Backups.makeInto(directory: schedule.directory, context: context, key: key, keep: schedule.keep)
-            try Backups.recordMade(made, store: replica.store)
+            try Backups.recordMade(made, store: replica.store, by: Replica.nodeOperator)
             try replica.store.write { try $0.clearAlarm(kind: "backup", subject: context.node.id) }
             log.info("backup_made", ["file": made.file, "bytes": made.bytes, "seconds": String(format: "%.1f", made.seconds)])
             if schedule.toParent, let parent = context.parent {
                 let copy = try OffsiteTransfer.upload(context: context, file: made.file)
-                try Backups.recordSent(copy, parent: parent.id, store: replica.store)
+                try Backups.recordSent(copy, parent: parent.id, store: replica.store, by: Replica.nodeOperator)
                 log.info("offsite_copy_sent", ["parent": parent.id, "id": copy.id, "bytes": copy.size])
             }
         } catch {

@@ -47,16 +47,21 @@ public enum Backups {
     }
 
     /// Notes in the node's store that a backup was made (`status` shows its age).
-    public static func recordMade(_ made: Made, store: any ReplicaStore) throws {
+    /// - Parameter by: who made it, for the audit log.
+    public static func recordMade(_ made: Made, store: any ReplicaStore, by: String) throws {
         try store.write { w in
             try w.setNodeMeta("backup.lastAt", String(Timestamp.millis()))
             try w.setNodeMeta("backup.lastFile", made.file)
+            try w.appendAudit(AuditDraft(by: by, action: "backup", subject: made.file,
+                                         detail: "\(made.bytes) bytes, database \(made.header.size) bytes, SHA-256 \(made.header.sha256.prefix(16))…"),
+                              at: Timestamp.millis())
         }
     }
 
     /// Notes in the node's store that an off-site copy reached the parent.
-    public static func recordSent(_ copy: OffsiteCopies.Copy, parent: String, store: any ReplicaStore) throws {
+    public static func recordSent(_ copy: OffsiteCopies.Copy, parent: String, store: any ReplicaStore, by: String) throws {
         try store.write { w in
+            try w.appendAudit(AuditDraft(by: by, action: "backup sent to parent", subject: copy.id, detail: "to \(parent)"), at: Timestamp.millis())
             try w.setNodeMeta("offsite.lastAt", String(Timestamp.millis()))
             try w.setNodeMeta("offsite.lastID", copy.id)
             try w.setNodeMeta("offsite.parent", parent)

@@ -26,6 +26,7 @@ enum BackupCommand: Command {
     static func run(_ arguments: Arguments) throws -> Int32 {
         let command = "syncnode backup"
         let context = try NodeFlags.context(arguments, command: command)
+        let operatorName = try NodeFlags.operatorName(arguments, command: command)
         let key = try BackupKey(file: try arguments.required("key", command: command))
         guard arguments.value("out") != nil || arguments.has("to-parent") else {
             throw SyncNodeError("run '\(command)'", "say where the backup goes", hint: "--out FILE, --to-parent, or both")
@@ -41,7 +42,7 @@ enum BackupCommand: Command {
                                         keep: try arguments.int("keep", default: 7, command: command))
         }
         let store = try context.openStore()
-        try Backups.recordMade(made, store: store)
+        try Backups.recordMade(made, store: store, by: operatorName)
         Output.line(String(format: "backed up %@ to %@: %.1f MB in %.1f s (database %.1f MB, SHA-256 %@…)", context.node.id, made.file,
                            Double(made.bytes) / 1e6, made.seconds, Double(made.header.size) / 1e6, String(made.header.sha256.prefix(12))))
         if arguments.has("to-parent") {
@@ -49,7 +50,7 @@ enum BackupCommand: Command {
             let start = Date()
             let copy = try OffsiteTransfer.upload(context: context, file: made.file) { sent, _ in progress.update(bytes: Int(sent)) }
             progress.finish()
-            try Backups.recordSent(copy, parent: context.parent?.id ?? "", store: store)
+            try Backups.recordSent(copy, parent: context.parent?.id ?? "", store: store, by: operatorName)
             Output.line(String(format: "sent to %@ as off-site copy %@ in %.1f s", context.parent?.id ?? "", copy.id, Date().timeIntervalSince(start)))
         }
         return 0

@@ -25,6 +25,7 @@ enum RestoreCommand: Command {
     static func run(_ arguments: Arguments) throws -> Int32 {
         let command = "syncnode restore"
         let context = try NodeFlags.context(arguments, command: command)
+        let operatorName = try NodeFlags.operatorName(arguments, command: command)
         let key = try BackupKey(file: try arguments.required("key", command: command))
         let file: String
         var fetched: String?
@@ -45,6 +46,10 @@ enum RestoreCommand: Command {
         defer { if let fetched { try? FileManager.default.removeItem(atPath: fetched) } }
         let start = Date()
         let header = try Backups.restore(context: context, from: file, key: key)
+        // The restored log goes on from the backup's last entry; the parent's kept heads show what came after it.
+        try context.openStore().write { try $0.appendAudit(AuditDraft(by: operatorName, action: "restore", subject: header.node,
+                                                                      detail: "from the backup of \(header.createdAt)\(fetched != nil ? " (off-site copy)" : "")"),
+                                                          at: Timestamp.millis()) }
         Output.line(String(format: "restored %@ from its backup of %@ (%.1f MB) into %@ in %.1f s", header.node, header.createdAt,
                            Double(header.size) / 1e6, context.databasePath, Date().timeIntervalSince(start)))
         let parser = ISO8601DateFormatter()
