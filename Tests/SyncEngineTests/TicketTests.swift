@@ -43,15 +43,9 @@ final class TicketTests: XCTestCase {
         XCTAssertNotEqual(again.first.map(ConflictOutcome.id(of:)), ConflictOutcome.id(of: second))
     }
 
+    /// The two-city federation of the sharing tests, with an unconditional dataset at 城区 that flows to every node.
     func federation() throws -> InProcessFederation {
-        let topology = try FleetTopology(federation: "t", nodes: [
-            .init(id: "gd", tier: "province", region: "440000", name: "广东省"),
-            .init(id: "sz", tier: "city", region: "440300", parent: "gd", name: "深圳市"),
-            .init(id: "sz-pingshan", tier: "district", region: "440310", parent: "sz", name: "坪山区"),
-            .init(id: "sw", tier: "city", region: "441500", parent: "gd", name: "汕尾市"),
-            .init(id: "sw-chengqu", tier: "district", region: "441502", parent: "sw", name: "城区"),
-        ], policy: SharingTests.nationalDay).topology()
-        let f = try InProcessFederation(topology: topology, clock: TestClock(Date(timeIntervalSince1970: 1_790_301_600)))
+        let f = try SharingTests.federation()
         try CatalogService(replica: f.replica("sw-chengqu")).publish(SampleCatalog.entry("cq-enterprise", source: "sw-chengqu", backflow: "all"))
         try LocalWriter(replica: f.replica("sw-chengqu")).write(dataset: "cq-enterprise", values: [
             "uscc": .string("Q1"), "region": .string("441502"), "name": .string("城区老店"),
