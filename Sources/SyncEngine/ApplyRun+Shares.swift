@@ -14,9 +14,7 @@ extension ApplyRun {
     mutating func applyShare(_ encoded: EncodedChange) throws {
         let key = encoded.change.key
         let label = "share request '\(key.prefix(80))'"
-        guard let (before, after) = try applyTicket(encoded, shape: ShareTicket.shape, ends: { items in
-            try ShareTicket(id: key, items: items).map { ($0.request.requester, $0.request.source) }
-        }) else { return }
+        guard let (before, after) = try applyTicket(encoded, shape: ShareTicket.shape) else { return }
         releases = nil
         guard encoded.change.items[ShareTicket.answerItem] != nil, let ticket = try ticket(key, after, label: label) else { return }
         let previous = try before.flatMap { try self.ticket(key, $0, label: label) }
@@ -133,28 +131,33 @@ extension ApplyRun {
     /// Deletes the grantee's copies of an ended grant (the policy may keep them, marked ended); returns how many.
     @discardableResult
     mutating func endCopies(of ticket: ShareTicket) throws -> Int {
-        guard replica.policy.grantEnd == "remove" else { return 0 }
-        var held: [(key: String, region: RegionCode)] = []
-        let dataset = ShareTicket.grantDataset(ticket.id)
-        try tx.forEachRecord(dataset: dataset, regionPrefix: "") { held.append(($0, $1.region)) }
-        for record in held {
-            let deletion = Change.delete(dataset: dataset, key: record.key, region: record.region, origin: node, hlc: replica.tick())
-            _ = try join(deletion, bytes: ChangeCodec.encode(deletion))
-        }
-        return held.count
+        let deletions = try replica.copyDeletions(of: ticket, reader: tx)
+        for deletion in deletions { _ = try join(deletion, bytes: ChangeCodec.encode(deletion)) }
+        return deletions.count
     }
 }
 
 extension Replica {
-    /// Deletes the grantee's copies of `ticket` in one transaction; returns how many went.
+    /// The deletions of the grantee's copies of an ended `ticket`: none when the policy keeps them (grantEnd mark).
+    func copyDeletions(of ticket: ShareTicket, reader: any ReplicaReading) throws -> [Change] {
+        guard policy.grantEnd == "remove" else { return [] }
+        let dataset = ShareTicket.grantDataset(ticket.id)
+        var held: [(key: String, region: RegionCode)] = []
+        try reader.forEachRecord(dataset: dataset, regionPrefix: "") { held.append(($0, $1.region)) }
+        return held.map { Change.delete(dataset: dataset, key: $0.key, region: $0.region, origin: nodeID, hlc: tick()) }
+    }
+
+    /// Deletes the grantee's copies of `ticket` in one transaction, audited; returns how many went.
     func endCopies(of ticket: ShareTicket) throws -> Int {
         var removed = 0
-        try store.write { tx in
-            var run = ApplyRun(replica: self, tx: tx, from: nil, now: wallClock.millis())
-            removed = try run.endCopies(of: ticket)
-            try run.finish()
+        try transaction(from: nil, cursor: nil, audit: { _ in
+            removed == 0 ? nil : AuditDraft(by: Replica.nodeOperator, action: "grant copies removed", subject: ticket.id,
+                                            detail: "\(removed) copies of \(ticket.request.dataset): the grant ended")
+        }) { emit, reader in
+            let deletions = try copyDeletions(of: ticket, reader: reader)
+            for deletion in deletions { try emit(EncodedChange(deletion)) }
+            removed = deletions.count
         }
-        if removed > 0 { signal.bump() }
         return removed
     }
 }

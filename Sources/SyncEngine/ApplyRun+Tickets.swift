@@ -5,11 +5,9 @@ import SyncCore
 /// outcomes): each item checked against the end that alone may write it, held
 /// by the nodes on the way between the ends, passed on along it.
 extension ApplyRun {
-    /// Applies a ticket change shaped as `shape`; `ends` reads the filer and the answerer from
-    /// the ticket's items (nil until its fixed item has arrived). Returns the ticket's items
-    /// before and after, nil when the change changed nothing.
-    mutating func applyTicket(_ encoded: EncodedChange, shape: TicketShape,
-                              ends: ([String: ItemWrite]) throws -> (filer: String, answerer: String)?)
+    /// Applies a ticket change shaped as `shape`. Returns the ticket's items before and after,
+    /// nil when the change changed nothing.
+    mutating func applyTicket(_ encoded: EncodedChange, shape: TicketShape)
         throws -> (before: [String: ItemWrite]?, after: [String: ItemWrite])? {
         let change = encoded.change
         let label = "\(shape.noun) '\(change.key.prefix(80))'"
@@ -18,7 +16,7 @@ extension ApplyRun {
         }
         let current = try tx.record(dataset: shape.dataset, key: change.key)?.state.items
         let found: (filer: String, answerer: String)?
-        do { found = try ends((current ?? [:]).merging(change.items) { $1 }) } catch {
+        do { found = try shape.ends(change.key, (current ?? [:]).merging(change.items) { $1 }) } catch {
             throw ReplicationError("\(label): \(error)", kind: .invalid)
         }
         guard let (filer, answerer) = found else {
@@ -49,10 +47,7 @@ extension ApplyRun {
 
     /// Applies a change of a correction or rectification notice.
     mutating func applyCorrection(_ encoded: EncodedChange) throws {
-        let key = encoded.change.key
-        _ = try applyTicket(encoded, shape: CorrectionTicket.shape) { items in
-            try CorrectionTicket(id: key, items: items).map { ($0.request.filer, $0.request.authority) }
-        }
+        _ = try applyTicket(encoded, shape: CorrectionTicket.shape)
     }
 
     /// Applies a conflict's outcome: written by the item's authority, it closes the conflict here and

@@ -38,7 +38,7 @@ public struct ConflictService: Sendable {
     @discardableResult
     public func refuse(_ id: String, reason: String) throws -> ConflictOutcome {
         let conflict = try answerable(id)
-        return try answer(conflict, .refused, reason: try ShareService.text(reason, "--reason"), write: nil)
+        return try answer(conflict, .refused, reason: try OperatorInput.text(reason, "--reason"), write: nil)
     }
 
     private func answerable(_ id: String) throws -> Conflict {

@@ -77,7 +77,7 @@ public struct CorrectionService: Sendable {
                             authority: String, acknowledgeDays: Int?, resolveDays: Int) throws -> CorrectionTicket {
         let today = self.today, calendar = self.calendar
         let resolveBy = calendar.deadline(from: today, workingDays: resolveDays)
-        let request = CorrectionRequest(kind: kind, dataset: dataset, key: key, values: values, reason: try ShareService.text(reason, "--reason"),
+        let request = CorrectionRequest(kind: kind, dataset: dataset, key: key, values: values, reason: try OperatorInput.text(reason, "--reason"),
                                         filer: replica.nodeID, authority: authority, filedOn: today.description,
                                         filedAt: Timestamp.iso(replica.wallClock.now()),
                                         acknowledgeBy: acknowledgeDays.map { calendar.deadline(from: today, workingDays: $0).description },
@@ -101,10 +101,10 @@ public struct CorrectionService: Sendable {
     /// The authority needs longer: once, with a reason, up to the policy's extension.
     @discardableResult
     public func extend(_ id: String, reason: String, until: String?) throws -> CorrectionTicket {
-        let reason = try ShareService.text(reason, "--reason")
+        let reason = try OperatorInput.text(reason, "--reason")
         return try step(id, allowing: [.filed, .acknowledged]) { ticket, at in
             let latest = CivilDate(ticket.request.latestBy) ?? today
-            let day = try until.map { try ShareService.day($0, notBefore: today, what: "--until") } ?? latest
+            let day = try until.map { try OperatorInput.day($0, notBefore: today, what: "--until") } ?? latest
             guard day <= latest else {
                 throw ReplicationError("--until \(day) is past the longest extension (\(latest): \(replica.policy.correctionExtensionDays) working days after \(ticket.request.resolveBy))")
             }
@@ -139,7 +139,7 @@ public struct CorrectionService: Sendable {
     /// The authority refuses it, with a reason (the value stands).
     @discardableResult
     public func refuse(_ id: String, reason: String) throws -> CorrectionTicket {
-        let reason = try ShareService.text(reason, "--reason")
+        let reason = try OperatorInput.text(reason, "--reason")
         return try step(id, allowing: [.filed, .acknowledged, .extended]) { _, at in CorrectionStep(action: .refused, reason: reason, at: at) }
     }
 

@@ -57,8 +57,8 @@ public struct ResyncService: Sendable {
                 // Granted copies, the verification log and conflict outcomes stay where they are; a ticket goes only along its way.
                 if change.dataset.hasPrefix(ShareTicket.grantPrefix) || change.dataset == VerificationService.logDataset
                     || change.dataset == ConflictOutcome.dataset { continue }
-                if change.dataset == ShareTicket.dataset || change.dataset == CorrectionTicket.dataset {
-                    if try !ticketRoute(change.dataset, change.key, routes: &routes).contains(peer) { continue }
+                if let shape = TicketShape.all.first(where: { $0.dataset == change.dataset }) {
+                    if try !ticketRoute(shape, change.key, routes: &routes).contains(peer) { continue }
                 }
                 let origin = change.origin
                 let fromReceiverSide = origin == peer || topology.isDescendant(origin, of: peer)
@@ -90,18 +90,12 @@ public struct ResyncService: Sendable {
         return (entries, .next(position))
     }
 
-    /// The nodes ticket `id` of `dataset` goes to, as this node holds its request.
-    private func ticketRoute(_ dataset: String, _ id: String, routes: inout [String: Set<String>]) throws -> Set<String> {
-        if let route = routes[dataset + "|" + id] { return route }
-        let items = try replica.store.read { try $0.record(dataset: dataset, key: id)?.state.items } ?? [:]
-        let ends: (String, String)?
-        if dataset == ShareTicket.dataset {
-            ends = (try? ShareTicket(id: id, items: items)).flatMap { $0 }.map { ($0.request.requester, $0.request.source) }
-        } else {
-            ends = (try? CorrectionTicket(id: id, items: items)).flatMap { $0 }.map { ($0.request.filer, $0.request.authority) }
-        }
-        let route = ends.map { replica.topology.ticketRoute(filer: $0.0, answerer: $0.1) } ?? []
-        routes[dataset + "|" + id] = route
+    /// The nodes ticket `id` goes to, as this node holds its request.
+    private func ticketRoute(_ shape: TicketShape, _ id: String, routes: inout [String: Set<String>]) throws -> Set<String> {
+        if let route = routes[shape.dataset + "|" + id] { return route }
+        let items = try replica.store.read { try $0.record(dataset: shape.dataset, key: id)?.state.items } ?? [:]
+        let route = (try? shape.ends(id, items)).flatMap { $0 }.map { replica.topology.ticketRoute(filer: $0.filer, answerer: $0.answerer) } ?? []
+        routes[shape.dataset + "|" + id] = route
         return route
     }
 }

@@ -61,9 +61,9 @@ public struct ShareService: Sendable {
         if let region {
             do { _ = try RegionCode(region) } catch { throw ReplicationError("--region: \(error)") }
         }
-        let purpose = try Self.text(purpose, "--purpose (用途)"), basis = try Self.text(basis, "--basis (依据)")
+        let purpose = try OperatorInput.text(purpose, "--purpose (用途)"), basis = try OperatorInput.text(basis, "--basis (依据)")
         let today = self.today
-        if let until { _ = try Self.day(until, notBefore: today, what: "--until") }
+        if let until { _ = try OperatorInput.day(until, notBefore: today, what: "--until") }
         let deadline = calendar.deadline(from: today, workingDays: replica.policy.shareRequestDays)
         let now = replica.wallClock.now()
         let hlc = replica.tick()
@@ -96,7 +96,7 @@ public struct ShareService: Sendable {
         }
         let last = until ?? ticket.request.until
         if let last {
-            let day = try Self.day(last, notBefore: today, what: "--until")
+            let day = try OperatorInput.day(last, notBefore: today, what: "--until")
             if let asked = ticket.request.until.flatMap(CivilDate.init), day > asked {
                 throw ReplicationError("--until \(last) is after the day the request asks for (\(asked))")
             }
@@ -113,7 +113,7 @@ public struct ShareService: Sendable {
     @discardableResult
     public func refuse(_ id: String, basis: String) throws -> ShareTicket {
         var ticket = try answerable(id, allowing: [.pending])
-        ticket.answer = ShareAnswer(decision: .refused, basis: try Self.text(basis, "--basis (the legal basis of the refusal)"),
+        ticket.answer = ShareAnswer(decision: .refused, basis: try OperatorInput.text(basis, "--basis (the legal basis of the refusal)"),
                                     answeredAt: Timestamp.iso(replica.wallClock.now()))
         try answer(ticket)
         return ticket
@@ -125,7 +125,7 @@ public struct ShareService: Sendable {
         var ticket = try answerable(id, allowing: [.granted])
         var answer = ticket.answer!
         answer.decision = .revoked
-        answer.basis = try Self.text(reason, "--reason")
+        answer.basis = try OperatorInput.text(reason, "--reason")
         answer.answeredAt = Timestamp.iso(replica.wallClock.now())
         ticket.answer = answer
         try self.answer(ticket)
@@ -182,27 +182,13 @@ public struct ShareService: Sendable {
         let today = self.today
         let ended = try tickets().filter { $0.request.requester == replica.nodeID && [.expired, .revoked].contains($0.status(on: today)) }
         guard !ended.isEmpty, replica.policy.grantEnd == "remove" else { return 0 }
-        let held = try replica.store.read { r in try ended.filter { try r.datasetStats()[ShareTicket.grantDataset($0.id)]?.records ?? 0 > 0 } }
+        let stats = try replica.store.read { try $0.datasetStats() }
+        let held = ended.filter { (stats[ShareTicket.grantDataset($0.id)]?.records ?? 0) > 0 }
         guard !held.isEmpty else { return 0 }
         var removed = 0
         for ticket in held {
             removed += try replica.endCopies(of: ticket)
         }
         return removed
-    }
-
-    // MARK: Checks
-
-    static func text(_ value: String, _ what: String) throws -> String {
-        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { throw ReplicationError("\(what) is required") }
-        guard trimmed.count <= 1000 else { throw ReplicationError("\(what) may be at most 1,000 characters") }
-        return trimmed
-    }
-
-    static func day(_ text: String, notBefore today: CivilDate, what: String) throws -> CivilDate {
-        guard let day = CivilDate(text) else { throw ReplicationError("\(what) '\(text.prefix(20))' is not a date (YYYY-MM-DD)") }
-        guard day >= today else { throw ReplicationError("\(what) \(day) is in the past (today is \(today))") }
-        return day
     }
 }

@@ -91,7 +91,7 @@ public struct QualityCheck {
             let length = text.count
             if let n = rules.minLength, length < n { fail("minLength \(n) (it has \(length))") }
             if let n = rules.maxLength, length > n { fail("maxLength \(n) (it has \(length))") }
-            if let pattern, rules.pattern != nil, text.utf8.count <= 4096, (try? pattern.wholeMatch(in: text)) == nil { fail("pattern \(rules.pattern!)") }
+            if let pattern, let source = rules.pattern, text.utf8.count <= 4096, (try? pattern.wholeMatch(in: text)) == nil { fail("pattern \(source)") }
             if let allowed = rules.enum, !allowed.contains(text) { fail("enum (\(allowed.prefix(8).joined(separator: ", "))\(allowed.count > 8 ? ", …" : ""))") }
             if rules.min != nil || rules.max != nil {
                 let number: Double? = switch value {

@@ -186,6 +186,8 @@ extension ShareTicket {
 
     /// Who writes what: the request and the usage the requester, the answer the source.
     public static let shape = TicketShape(dataset: dataset, noun: "share request",
-                                          writers: [requestItem: .filer, usageItem: .filer, answerItem: .answerer], fixed: requestItem)
+                                          writers: [requestItem: .filer, usageItem: .filer, answerItem: .answerer], fixed: requestItem) { id, items in
+        try ShareTicket(id: id, items: items).map { ($0.request.requester, $0.request.source) }
+    }
 }
 

@@ -83,7 +83,9 @@ public struct CorrectionTicket: Sendable, Equatable {
     public static let requestItem = "request"
     public static let answerItem = "answer"
     public static let shape = TicketShape(dataset: dataset, noun: "correction",
-                                          writers: [requestItem: .filer, answerItem: .answerer], fixed: requestItem)
+                                          writers: [requestItem: .filer, answerItem: .answerer], fixed: requestItem) { id, items in
+        try CorrectionTicket(id: id, items: items).map { ($0.request.filer, $0.request.authority) }
+    }
 
     public var id: String
     public var request: CorrectionRequest

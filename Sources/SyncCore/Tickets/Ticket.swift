@@ -16,13 +16,20 @@ public struct TicketShape: Sendable {
     public let writers: [String: End]
     /// The item that is never changed once written (the request itself).
     public let fixed: String
+    /// The filer and the answerer of ticket `id` as its items name them; nil until the fixed item has arrived.
+    public let ends: @Sendable (_ id: String, _ items: [String: ItemWrite]) throws -> (filer: String, answerer: String)?
 
-    public init(dataset: String, noun: String, writers: [String: End], fixed: String) {
+    public init(dataset: String, noun: String, writers: [String: End], fixed: String,
+                ends: @escaping @Sendable (_ id: String, _ items: [String: ItemWrite]) throws -> (filer: String, answerer: String)?) {
         self.dataset = dataset
         self.noun = noun
         self.writers = writers
         self.fixed = fixed
+        self.ends = ends
     }
+
+    /// The shapes of every kind of ticket.
+    public static var all: [TicketShape] { [ShareTicket.shape, CorrectionTicket.shape] }
 }
 
 /// Strict JSON for tickets' items.

@@ -60,8 +60,7 @@ enum ExportCommand: Command {
         var count = 0
         let shares = ShareService(replica: replica)
         let grants = try shares.usableGrants(dataset: datasetID)
-        for name in [datasetID] + grants.map({ ShareTicket.grantDataset($0.id) }) {
-        try replica.store.read { try $0.forEachRecord(dataset: name, regionPrefix: prefix) { _, state in
+        for name in [datasetID] + grants.map({ ShareTicket.grantDataset($0.id) }) { try replica.store.read { try $0.forEachRecord(dataset: name, regionPrefix: prefix) { _, state in
             count += 1
             if format == "csv" {
                 let fields = names.map { name -> String in
@@ -84,8 +83,7 @@ enum ExportCommand: Command {
                 buffer += w.bytes
             }
             if buffer.count > 1 << 20 { sink.write(Data(buffer)); buffer.removeAll(keepingCapacity: true) }
-        } }
-        }
+        } } }
         for ticket in grants {
             try replica.evenWhenFull("the use of grant \(ticket.id) is not counted") { try shares.recordUse(of: ticket, exports: 1) }
         }

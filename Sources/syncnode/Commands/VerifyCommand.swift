@@ -37,14 +37,7 @@ enum VerifyCommand: Command {
             Output.write(table.render())
             return 0
         }
-        var values: [String: String] = [:]
-        for pair in arguments.positionals {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty else {
-                throw SyncNodeError("run '\(command)'", "'\(pair.prefix(60))' is not ITEM=VALUE", hint: "e.g. \(command) ... name=张三")
-            }
-            values[parts[0]] = parts[1]
-        }
+        let values = try CorrectCommand.pairs(arguments.positionals, command: command)
         guard !values.isEmpty else { throw SyncNodeError("run '\(command)'", "no ITEM=VALUE to verify", hint: "e.g. \(command) ... name=张三") }
         let question = VerificationService.Question(asker: context.node.id, dataset: try arguments.required("dataset", command: command),
                                                     key: try arguments.required("key", command: command), values: values)
