@@ -103,7 +103,7 @@ extension ApplyRun {
             return
         case .accept(let owner):
             try tx.putCatalogEntry(entry, json: json, stampHLC: write.stamp.hlc, owner: owner, at: now)
-            let seq = try tx.appendLog(LogWrite(dataset: change.dataset, region: change.region, from: from, live: true, body: encoded.bytes), at: now)
+            let seq = try tx.appendLog(try logEntry(change, body: encoded.bytes, live: true), at: now)
             // The newest version and every handover stay live; earlier versions retire.
             let previous = try tx.record(dataset: change.dataset, key: change.key)?.contributions ?? []
             let handovers = previous.filter { Self.isHandover($0.change) }.map(\.seq)

@@ -9,8 +9,8 @@ extension Replica {
     @discardableResult
     public func apply(_ entries: [BatchEntry], from peer: String, cursor: (name: String, value: Int64)?, recovering: Bool = false,
                       audit: ((ApplyStats) -> AuditDraft?)? = nil) throws -> ApplyStats {
-        try transaction(from: peer, cursor: cursor, recovering: recovering, audit: audit) { emit, _ in
-            for entry in entries { try emit(entry.change) }
+        try run(from: peer, cursor: cursor, recovering: recovering, audit: audit) { run, _ in
+            for entry in entries { try run.apply(entry.change, proof: entry.proof) }
         }
     }
 
@@ -24,12 +24,20 @@ extension Replica {
     public func transaction(from peer: String?, cursor: (name: String, value: Int64)?, recovering: Bool = false,
                             audit: ((ApplyStats) -> AuditDraft?)? = nil,
                             _ produce: (_ emit: (EncodedChange) throws -> Void, _ reader: any ReplicaReading) throws -> Void) throws -> ApplyStats {
+        try run(from: peer, cursor: cursor, recovering: recovering, audit: audit) { run, tx in
+            try produce({ try run.apply($0) }, tx)
+        }
+    }
+
+    /// The transaction both of the above run in, with the apply run itself.
+    private func run(from peer: String?, cursor: (name: String, value: Int64)?, recovering: Bool,
+                     audit: ((ApplyStats) -> AuditDraft?)?, _ body: (inout ApplyRun, any ReplicaReading) throws -> Void) throws -> ApplyStats {
         let now = wallClock.millis()
         var outcome: (stats: ApplyStats, newest: Int64, overflowed: [String])?
         try store.write { tx in
             observe(try tx.persistedClock())   // writes by other processes on this store
             var run = ApplyRun(replica: self, tx: tx, from: peer, now: now, recovering: recovering)
-            try produce({ try run.apply($0) }, tx)
+            try body(&run, tx)
             if let cursor, let peer { try tx.setCursor(peer: peer, name: cursor.name, value: cursor.value, at: now) }
             try run.finish()
             if let draft = audit?(run.stats) { try tx.appendAudit(draft, at: now) }
@@ -69,6 +77,12 @@ struct ApplyRun {
     var destinations: [String: [String]] = [:]
     /// The grants this node releases records to, by dataset; loaded when first needed, dropped when a ticket changes.
     var releases: [String: [ShareTicket]]?
+    /// The received change being applied, with its origin's signature.
+    var receiving: (proof: ChangeProof, bytes: [UInt8])?
+    /// Signed blocks stored in this run, by signature.
+    var blockIDs: [[UInt8]: Int64] = [:]
+    /// The block of changes made here, open until the run ends or it is full.
+    var ownBlock: (id: Int64, leaves: [UInt8])?
 
     init(replica: Replica, tx: any ReplicaWriting, from: String?, now: Int64, recovering: Bool = false) {
         self.replica = replica
@@ -80,12 +94,15 @@ struct ApplyRun {
 
     var node: String { replica.nodeID }
 
-    mutating func apply(_ encoded: EncodedChange) throws {
+    mutating func apply(_ encoded: EncodedChange, proof: ChangeProof? = nil) throws {
         let change = encoded.change
         stats.received += 1
         if let from, let refusal = replica.admission.check(change, from: from, nowMillis: now, recovering: recovering) {
             throw ReplicationError(refusal.message, kind: .forbidden)
         }
+        try checkProvenance(encoded, proof)
+        receiving = proof.map { ($0, encoded.bytes) }
+        defer { receiving = nil }
         if let stamp = change.newestStamp { newest = max(newest, stamp.hlc) }
         if change.dataset == CatalogEntry.catalogDataset {
             try applyCatalog(encoded)
@@ -151,7 +168,7 @@ struct ApplyRun {
     /// ones keep only the logged changes their state still needs. Returns the
     /// change's log sequence number, nil when it changed nothing (a duplicate, or older than what is held).
     mutating func join(_ change: Change, bytes: [UInt8]) throws -> Int64? {
-        let entry = LogWrite(dataset: change.dataset, region: change.region, from: from, live: true, body: bytes)
+        let entry = try logEntry(change, body: bytes, live: true)
         // A write without a tombstone makes a live record; only a delete needs the merge to tell.
         let deleted = change.tombstone != nil && Merge.apply(change, to: nil).state.isDeleted
         if let seq = try tx.createRecord(key: change.key, deleted: deleted, entry: entry, at: now) {
@@ -186,8 +203,7 @@ struct ApplyRun {
         guard added > 0 else { return }
         let authorities = Set(conflicts.map(\.authority))
         let next = Set(authorities.compactMap { replica.routing.towardAuthority($0, at: node, from: from) }).sorted()
-        let seq = try tx.appendLog(LogWrite(dataset: proposals.dataset, region: proposals.region, from: from, live: false,
-                                            body: ChangeCodec.encode(proposals)), at: now)
+        let seq = try tx.appendLog(try logEntry(proposals, body: ChangeCodec.encode(proposals), live: false), at: now)
         try enqueue(seq, for: next)
         stats.conflicts += added
     }
@@ -215,6 +231,7 @@ struct ApplyRun {
     /// Bounds the outboxes (an outbox past the policy's bound is dropped and
     /// its neighbour owed a full resync), adds up the statistics and persists the clock.
     mutating func finish() throws {
+        try sealOwnBlock()
         let limit = replica.policy.maxOutboxEntries
         for (peer, count) in added.sorted(by: { $0.key < $1.key }) {
             guard try tx.growOutbox(peer: peer, by: count) > limit else { continue }

@@ -10,4 +10,10 @@ extension Replica {
         let cutoff = wallClock.millis() - retention
         return try store.write { try $0.purgeTombstones(loggedBefore: cutoff, limit: limit) }
     }
+
+    /// Forgets the signed blocks no log entry names any more (their changes were all delivered and superseded).
+    @discardableResult
+    public func dropUnusedBlocks() throws -> Int {
+        try store.write(.processCrash) { try $0.dropUnusedBlocks() }
+    }
 }

@@ -26,6 +26,8 @@ public final class Replica: Sendable {
     public let admission: Admission
     /// Checks revocation lists the CA signed (nil: this engine keeps none).
     public let revocationVerifier: (any RevocationListVerifier)?
+    /// Signs the changes made here and checks those received (nil: this engine neither signs nor checks).
+    public let signer: (any ChangeSigner)?
     let clock: Mutex<HybridClock>
     let catalogCache = Mutex<KnownDatasets?>(nil)
     private let overflowHandler = Mutex<(@Sendable (String) -> Void)?>(nil)
@@ -35,7 +37,8 @@ public final class Replica: Sendable {
     ///   - nodeID: this node's id in `topology`.
     ///   - wallClock: the wall clock (a test clock in tests, a skewed one in fault drills).
     public init(topology: Topology, nodeID: String, store: any ReplicaStore, wallClock: any WallClock = SystemClock(),
-                signal: ChangeSignal = ChangeSignal(), revocationVerifier: (any RevocationListVerifier)? = nil) throws {
+                signal: ChangeSignal = ChangeSignal(), revocationVerifier: (any RevocationListVerifier)? = nil,
+                signer: (any ChangeSigner)? = nil) throws {
         guard let node = topology.node(nodeID) else {
             throw ReplicationError("node '\(nodeID)' is not in federation '\(topology.federation)'")
         }
@@ -46,6 +49,7 @@ public final class Replica: Sendable {
         self.wallClock = FederationClock(base: wallClock, correctionMillis: correction)
         self.signal = signal
         self.revocationVerifier = revocationVerifier
+        self.signer = signer
         routing = Routing(topology: topology)
         admission = Admission(topology: topology, node: nodeID)
         clock = Mutex(HybridClock(last: try store.read { try $0.persistedClock() }))

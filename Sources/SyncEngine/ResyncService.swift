@@ -76,7 +76,7 @@ public struct ResyncService: Sendable {
                 } else {
                     takes = true
                 }
-                if takes { entries.append(LogEntry(seq: 0, body: entry.body)) }
+                if takes { entries.append(LogEntry(seq: 0, body: entry.body, proof: entry.proof)) }
             }
             if let last = page.lastScanned {
                 position.seq = last

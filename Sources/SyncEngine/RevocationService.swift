@@ -59,7 +59,7 @@ extension ApplyRun {
         }
         if let held = try tx.revocationList(), held.number >= checked.number { return }
         try tx.setRevocationList(number: checked.number, pem: pem, at: now)
-        let seq = try tx.appendLog(LogWrite(dataset: change.dataset, region: change.region, from: from, live: true, body: encoded.bytes), at: now)
+        let seq = try tx.appendLog(try logEntry(change, body: encoded.bytes, live: true), at: now)
         let previous = try tx.record(dataset: change.dataset, key: change.key)?.contributions.map(\.seq) ?? []
         try tx.setRecord(dataset: change.dataset, key: change.key, region: change.region, deleted: false, contributions: [seq])
         try tx.retire(previous)

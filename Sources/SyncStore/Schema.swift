@@ -244,5 +244,21 @@ enum Schema {
                 PRIMARY KEY (child, seq)
             ) WITHOUT ROWID;
             """),
+        Migration(version: 11, name: "signed blocks", sql: """
+            -- The origins' signed blocks (SignedBlock): the hashes of up to 256 changes one node
+            -- made, with its signature and certificate. Each log entry names its block and its place
+            -- in it; a relayed entry keeps its origin's block, so every node can check every change.
+            CREATE TABLE signed_block (
+                id          INTEGER PRIMARY KEY,
+                origin      TEXT NOT NULL,
+                leaves      BLOB NOT NULL,     -- 32-byte SHA-256 hashes, in order
+                signature   BLOB NOT NULL,
+                certificate BLOB NOT NULL      -- DER
+            );
+            CREATE UNIQUE INDEX signed_block_identity ON signed_block(origin, signature);
+            ALTER TABLE log ADD COLUMN block INTEGER;   -- signed_block.id; NULL for entries logged before signing
+            ALTER TABLE log ADD COLUMN leaf INTEGER;    -- the entry's place in its block
+            ALTER TABLE log ADD COLUMN whole BLOB;     -- the signed change when the entry is a part of it
+            """),
     ]
 }

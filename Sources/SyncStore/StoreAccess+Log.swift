@@ -19,7 +19,9 @@ extension StoreAccess {
     }
 
     func insertLog(seq: Int64, _ entry: LogWrite, at now: Int64) throws {
-        let insert = try db.statement("INSERT INTO log(seq, dataset, region, from_peer, live, logged_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        let insert = try db.statement("""
+            INSERT INTO log(seq, dataset, region, from_peer, live, logged_at, body, block, leaf, whole) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
         insert.clear()
         try insert.bind(1, seq)
         try insert.bind(2, text: entry.dataset)
@@ -28,6 +30,13 @@ extension StoreAccess {
         try insert.bind(5, entry.live ? 1 : 0)
         try insert.bind(6, now)
         try insert.bind(7, bytes: entry.body)
+        if let proof = entry.proof {
+            try insert.bind(8, proof.block)
+            try insert.bind(9, Int64(proof.leaf))
+            if let whole = proof.whole { try insert.bind(10, bytes: whole) } else { try insert.bindNull(10) }
+        } else {
+            try insert.bindNull(8); try insert.bindNull(9); try insert.bindNull(10)
+        }
         try insert.execute()
         scratch.nextSeq = seq + 1
     }
@@ -49,12 +58,15 @@ extension StoreAccess {
 
     /// What a child pulls: one index range on (peer, seq), whatever else the log holds.
     static let outboxSQL = """
-        SELECT o.seq, l.body FROM outbox o JOIN log l ON l.seq = o.seq
+        SELECT o.seq, l.body, l.block, l.leaf, l.whole FROM outbox o JOIN log l ON l.seq = o.seq
         WHERE o.peer = ? AND o.seq > ? ORDER BY o.seq LIMIT ?
         """
 
     func outbox(peer: String, after seq: Int64, limit: Int) throws -> [LogEntry] {
-        try db.rows(StoreAccess.outboxSQL, peer, seq, limit) { LogEntry(seq: $0.int64(0), body: $0.bytes(1)) }
+        var blocks = BlockCache()
+        return try db.rows(StoreAccess.outboxSQL, peer, seq, limit) {
+            LogEntry(seq: $0.int64(0), body: $0.bytes(1), proof: try proof($0, column: 2, blocks: &blocks))
+        }
     }
 
     func oldestWaiting(peer: String) throws -> Int64? {
@@ -167,8 +179,9 @@ extension StoreAccess {
         var last: Int64?
         var scanned = 0
         let sql = position.reserved
-            ? "SELECT seq, dataset, region, body FROM log WHERE substr(dataset, 1, 1) = '_' AND live = 1 AND seq > ? ORDER BY seq LIMIT ?"
-            : "SELECT seq, dataset, region, body FROM log WHERE seq > ? AND live = 1 ORDER BY seq LIMIT ?"
+            ? "SELECT seq, dataset, region, body, block, leaf, whole FROM log WHERE substr(dataset, 1, 1) = '_' AND live = 1 AND seq > ? ORDER BY seq LIMIT ?"
+            : "SELECT seq, dataset, region, body, block, leaf, whole FROM log WHERE seq > ? AND live = 1 ORDER BY seq LIMIT ?"
+        var blocks = BlockCache()
         do {
             try db.forEach(sql, [position.seq, scanLimit]) { row in
                 scanned += 1
@@ -176,7 +189,8 @@ extension StoreAccess {
                 last = seq
                 if !position.reserved && dataset.hasPrefix("_") { return }
                 if admit(dataset, row.text(2)) {
-                    entries.append(LiveEntry(seq: seq, dataset: dataset, region: row.text(2), body: row.bytes(3)))
+                    entries.append(LiveEntry(seq: seq, dataset: dataset, region: row.text(2), body: row.bytes(3),
+                                             proof: try proof(row, column: 4, blocks: &blocks)))
                     if entries.count >= limit { throw Full() }
                 }
             }

@@ -12,6 +12,7 @@ struct StoreAccess: ReplicaWriting {
 
     final class Scratch {
         var nextSeq: Int64?
+        var nextBlock: Int64?
     }
 
     func schemaVersion() throws -> Int {

@@ -89,6 +89,14 @@ public final class SHA256Digest {
         digest.update(bytes)
         return digest.finish()
     }
+
+    /// The digest of `bytes` in one call (no context to allocate: the hot path's hash).
+    public static func oneShot(_ bytes: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        bytes.withUnsafeBytes { _ = EVP_Digest($0.baseAddress, $0.count, &out, &length, EVP_sha256(), nil) }
+        return out
+    }
 }
 
 /// Cryptographically strong random bytes.

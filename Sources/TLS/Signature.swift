@@ -34,6 +34,29 @@ extension Certificate {
         return result == 1
     }
 
+    /// Reads a certificate from its DER bytes (at most 16 KiB).
+    public convenience init(der bytes: [UInt8]) throws {
+        guard !bytes.isEmpty, bytes.count <= 16_384 else { throw TLSError("read certificate", reason: "not a DER certificate of at most 16 KiB") }
+        let x509 = bytes.withUnsafeBufferPointer { buffer -> OpaquePointer? in
+            var p: UnsafePointer<UInt8>? = buffer.baseAddress
+            return d2i_X509(nil, &p, buffer.count)
+        }
+        guard let x509 else { throw TLSError.fromQueue("read certificate", fallback: "not a DER certificate") }
+        self.init(owning: x509)
+    }
+
+    /// The certificate's DER bytes.
+    public var der: [UInt8] {
+        let length = i2d_X509(handle, nil)
+        guard length > 0 else { return [] }
+        var bytes = [UInt8](repeating: 0, count: Int(length))
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            var p: UnsafeMutablePointer<UInt8>? = buffer.baseAddress
+            _ = i2d_X509(handle, &p)
+        }
+        return bytes
+    }
+
     /// Reads a certificate from PEM text.
     public convenience init(pem text: String) throws {
         guard let x509 = withMemoryBIO(Data(text.utf8), { PEM_read_bio_X509($0, nil, nil, nil) }) else {

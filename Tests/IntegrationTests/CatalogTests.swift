@@ -22,7 +22,7 @@ final class CatalogTests: XCTestCase {
     }
 
     func catalog(_ f: Federation, _ id: String) throws -> [[String: Any]] {
-        let out = try f.run(["catalog", "list", "--topology", f.topologyPath, "--node", id, "--data", f.data(id), "--json"]).check()
+        let out = try f.run(["catalog", "list"] + f.fleet.nodeArguments(id) + ["--json"]).check()
         return try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [[String: Any]] ?? []
     }
 
@@ -39,27 +39,27 @@ final class CatalogTests: XCTestCase {
         XCTAssertTrue(early.stderr.contains("no published catalog entry"), early.stderr)
 
         // Another node may not publish an entry whose source is the district.
-        let wrong = try f.run(["catalog", "publish", "--topology", f.topologyPath, "--node", "sz-futian", "--data", f.data("sz-futian"), file])
+        let wrong = try f.run(["catalog", "publish"] + f.fleet.nodeArguments("sz-futian") + [file])
         XCTAssertNotEqual(wrong.status, 0)
         XCTAssertTrue(wrong.stderr.contains("only that node may publish"), wrong.stderr)
 
-        let published = try f.run(["catalog", "publish", "--topology", f.topologyPath, "--node", "sz-pingshan", "--data", f.data("sz-pingshan"), file]).check()
+        let published = try f.run(["catalog", "publish"] + f.fleet.nodeArguments("sz-pingshan") + [file]).check()
         XCTAssertTrue(published.stdout.contains("version 1"), published.stdout)
         XCTAssertTrue(f.waitUntil(timeout: 20) {
             try ["gd", "sz", "sz-futian"].allSatisfy { try self.catalog(f, $0).first?["id"] as? String == "ps-enterprise" }
         }, "the entry did not reach every node")
-        let shown = try f.run(["catalog", "show", "--topology", f.topologyPath, "--node", "sz-futian", "--data", f.data("sz-futian"), "ps-enterprise"]).check()
+        let shown = try f.run(["catalog", "show"] + f.fleet.nodeArguments("sz-futian") + ["ps-enterprise"]).check()
         XCTAssertTrue(shown.stdout.contains("统一社会信用代码") && shown.stdout.contains("(key)"), shown.stdout)
 
         // Now records flow, and a change of the entry is a new version everywhere.
         try f.write("sz-pingshan", "ps-enterprise", ["uscc=E1", "region=440310", "name=企业"]).check()
         XCTAssertTrue(f.waitUntil(timeout: 20) { try f.records("gd", "ps-enterprise").count == 1 })
         try Self.entryJSON(summary: "修订后的摘要").write(toFile: file, atomically: true, encoding: .utf8)
-        try f.run(["catalog", "publish", "--topology", f.topologyPath, "--node", "sz-pingshan", "--data", f.data("sz-pingshan"), file]).check()
+        try f.run(["catalog", "publish"] + f.fleet.nodeArguments("sz-pingshan") + [file]).check()
         XCTAssertTrue(f.waitUntil(timeout: 20) { try self.catalog(f, "gd").first?["version"] as? Int == 2 })
 
         // Withdrawal (下架) propagates; records stop flowing; copies stay, marked.
-        try f.run(["catalog", "withdraw", "--topology", f.topologyPath, "--node", "sz-pingshan", "--data", f.data("sz-pingshan"), "ps-enterprise"]).check()
+        try f.run(["catalog", "withdraw"] + f.fleet.nodeArguments("sz-pingshan") + ["ps-enterprise"]).check()
         XCTAssertTrue(f.waitUntil(timeout: 20) {
             try ["gd", "sz", "sz-futian"].allSatisfy { try self.catalog(f, $0).first?["status"] as? String == "withdrawn" }
         })
@@ -69,7 +69,7 @@ final class CatalogTests: XCTestCase {
         let refused = try f.write("sz-pingshan", "ps-enterprise", ["uscc=E2", "region=440310", "name=新企业"])
         XCTAssertTrue(refused.stderr.contains("withdrawn"), refused.stderr)
 
-        let dcat = try f.run(["catalog", "dcat", "--topology", f.topologyPath, "--node", "gd", "--data", f.data("gd")]).check()
+        let dcat = try f.run(["catalog", "dcat"] + f.fleet.nodeArguments("gd")).check()
         XCTAssertTrue(dcat.stdout.contains("\"dcat:Dataset\"") && dcat.stdout.contains("坪山区法人基本信息"), dcat.stdout)
     }
 }

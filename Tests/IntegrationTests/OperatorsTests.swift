@@ -61,8 +61,7 @@ final class OperatorsTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(down["lagSeconds"] as? Int ?? 0, 1, "\(down)")
         XCTAssertEqual(down["state"] as? String, "failing", "\(down)")
         XCTAssertEqual(down["retrying"] as? Bool, true)
-        let attention = try f.run(["status", "--topology", f.topologyPath, "--node", "sz-pingshan", "--data", f.data("sz-pingshan"),
-                                "--certs", f.certs("sz-pingshan")])
+        let attention = try f.run(["status"] + f.fleet.nodeArguments("sz-pingshan"))
         XCTAssertEqual(attention.status, 2, "status exits 2 when something needs attention")
         XCTAssertTrue(attention.stdout.contains("needs attention"), attention.stdout)
 
@@ -71,8 +70,7 @@ final class OperatorsTests: XCTestCase {
             let up = try f.peerStatus("sz-pingshan", "sz")
             return up?["outbox"] as? Int == 0 && up?["lagSeconds"] as? Int == 0 && up?["state"] as? String == "ok"
         }, "lag did not fall: \(String(describing: try? f.peerStatus("sz-pingshan", "sz")))")
-        let recovered = try f.run(["status", "--topology", f.topologyPath, "--node", "sz-pingshan", "--data", f.data("sz-pingshan"),
-                                "--certs", f.certs("sz-pingshan")])
+        let recovered = try f.run(["status"] + f.fleet.nodeArguments("sz-pingshan"))
         XCTAssertEqual(recovered.status, 0, recovered.stdout)
         // The city saw the district's certificate and reports its expiry.
         XCTAssertNotNil((try f.peerStatus("sz", "sz-pingshan")?["certificate"] as? [String: Any])?["daysLeft"])
@@ -96,7 +94,7 @@ final class OperatorsTests: XCTestCase {
         XCTAssertTrue(f.waitUntil(timeout: 20) { try tree()["sz-futian"]?["silent"] as? Bool == true },
                       "\(String(describing: try? tree()))")
         XCTAssertEqual(try tree()["sz-pingshan"]?["silent"] as? Bool, false)
-        let table = try f.run(["status", "--topology", f.topologyPath, "--node", "gd", "--data", f.data("gd"), "--tree"])
+        let table = try f.run(["status"] + f.fleet.nodeArguments("gd") + ["--tree"])
         XCTAssertEqual(table.status, 2)
         XCTAssertTrue(table.stdout.contains("silent"), table.stdout)
         XCTAssertTrue(table.stdout.contains("    sz-pingshan"), "districts are indented under their city:\n\(table.stdout)")

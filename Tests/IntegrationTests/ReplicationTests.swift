@@ -79,7 +79,7 @@ final class ReplicationTests: XCTestCase {
         try f.start("sz-pingshan")
         XCTAssertTrue(f.waitUntil(timeout: 20) { try f.records("sz", "ps-enterprise").count == 2 })
         // Only the new change crossed: the district's pushed cursor moved by one, keyed by node id.
-        let cursor = try f.run(["status", "--topology", f.topologyPath, "--node", "sz-pingshan", "--data", f.data("sz-pingshan"), "--json"]).checkAnswered()
+        let cursor = try f.run(["status"] + f.fleet.nodeArguments("sz-pingshan") + ["--json"]).checkAnswered()
         XCTAssertTrue(cursor.stdout.contains("\"pushed\" : 2") || cursor.stdout.contains("\"pushed\":2"), cursor.stdout)
     }
 
@@ -118,10 +118,10 @@ final class ReplicationTests: XCTestCase {
         let edit = try f.write("sz", "ps-enterprise", ["uscc=91440310MA5F1", "region=440310", "name=城市改的名字"]).check()
         XCTAssertTrue(edit.stdout.contains("conflict"), edit.stdout)
         XCTAssertTrue(f.waitUntil(timeout: 20) {
-            try f.run(["conflicts", "--topology", f.topologyPath, "--node", "sz-pingshan", "--data", f.data("sz-pingshan"), "--json"])
+            try f.run(["conflicts"] + f.fleet.nodeArguments("sz-pingshan") + ["--json"])
                 .stdout.contains("城市改的名字")
         }, "the conflict did not reach the authority")
-        let cityConflicts = try f.run(["conflicts", "--topology", f.topologyPath, "--node", "sz", "--data", f.data("sz")]).check().stdout
+        let cityConflicts = try f.run(["conflicts"] + f.fleet.nodeArguments("sz")).check().stdout
         XCTAssertTrue(cityConflicts.contains("城市改的名字") && cityConflicts.contains("坪山企业1"), cityConflicts)
         for node in ["sz-pingshan", "sz", "gd"] {
             XCTAssertEqual(try f.records(node, "ps-enterprise")["91440310MA5F1"]?["name"] as? String, "坪山企业1", node)
@@ -224,8 +224,7 @@ final class ReplicationTests: XCTestCase {
         }
         // Every copy is identical, stamps included: nothing lost, re-stamped or applied as a second write.
         func dump(_ id: String) throws -> String {
-            try f.run(["records", "--topology", f.topologyPath, "--node", id, "--data", f.data(id), "--certs", f.certs(id),
-                       "--dataset", "ps-enterprise", "--json"]).check().stdout
+            try f.run(["records"] + f.fleet.nodeArguments(id) + ["--dataset", "ps-enterprise", "--json"]).check().stdout
         }
         let source = try dump("sz-pingshan")
         XCTAssertEqual(try dump("sz"), source)

@@ -12,7 +12,7 @@ final class TransferTests: XCTestCase {
         let entry = "\(f.directory)/entry.json"
         try CatalogTests.entryJSON(extraItems: #", {"name": "capital", "title": "注册资本", "type": "integer"}, {"name": "established", "title": "成立日期", "type": "date"}"#)
             .write(toFile: entry, atomically: true, encoding: .utf8)
-        try f.run(["catalog", "publish", "--topology", f.topologyPath, "--node", "sz-pingshan", "--data", f.data("sz-pingshan"), entry]).check()
+        try f.run(["catalog", "publish"] + f.fleet.nodeArguments("sz-pingshan") + [entry]).check()
     }
 
     func file(_ name: String, _ text: String) throws -> String {
@@ -22,12 +22,12 @@ final class TransferTests: XCTestCase {
     }
 
     func importing(_ path: String, _ extra: [String] = []) throws -> Federation.RunResult {
-        try f.run(["import", "--topology", f.topologyPath, "--node", "sz-pingshan", "--data", f.data("sz-pingshan"),
+        try f.run(["import"] + f.fleet.nodeArguments("sz-pingshan") + [
                    "--dataset", "ps-enterprise"] + extra + [path])
     }
 
     func exporting(_ extra: [String] = []) throws -> String {
-        try f.run(["export", "--topology", f.topologyPath, "--node", "sz-pingshan", "--data", f.data("sz-pingshan"),
+        try f.run(["export"] + f.fleet.nodeArguments("sz-pingshan") + [
                    "--dataset", "ps-enterprise"] + extra).check().stdout
     }
 
@@ -113,7 +113,7 @@ final class TransferTests: XCTestCase {
     func testExportByRegionToAFile() throws {
         try importing(try file("in.csv", csv)).check()
         let out = "\(f.directory)/out.csv"
-        try f.run(["export", "--topology", f.topologyPath, "--node", "sz-pingshan", "--data", f.data("sz-pingshan"),
+        try f.run(["export"] + f.fleet.nodeArguments("sz-pingshan") + [
                    "--dataset", "ps-enterprise", "--region", "440304", "--out", out]).check()
         XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8), "uscc,region,name,capital,established\n", "no 福田区 records here")
     }

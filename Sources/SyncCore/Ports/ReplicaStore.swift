@@ -23,13 +23,31 @@ public struct LogWrite: Sendable {
     public var live: Bool
     /// Its canonical bytes.
     public var body: [UInt8]
+    /// Its place in its origin's signed block, nil where nothing is signed.
+    public var proof: LogProof?
 
-    public init(dataset: String, region: RegionCode, from: String?, live: Bool, body: [UInt8]) {
+    public init(dataset: String, region: RegionCode, from: String?, live: Bool, body: [UInt8], proof: LogProof? = nil) {
         self.dataset = dataset
         self.region = region
         self.from = from
         self.live = live
         self.body = body
+        self.proof = proof
+    }
+}
+
+/// A logged change's place in its origin's signed block, as the store keeps it:
+/// the block by the store's id for it (`storeBlock`).
+public struct LogProof: Sendable, Equatable {
+    public var block: Int64
+    public var leaf: Int
+    /// The signed change, when the logged one is a part of it.
+    public var whole: [UInt8]?
+
+    public init(block: Int64, leaf: Int, whole: [UInt8]? = nil) {
+        self.block = block
+        self.leaf = leaf
+        self.whole = whole
     }
 }
 
@@ -39,12 +57,14 @@ public struct LiveEntry: Sendable {
     public var dataset: String
     public var region: String
     public var body: [UInt8]
+    public var proof: ChangeProof?
 
-    public init(seq: Int64, dataset: String, region: String, body: [UInt8]) {
+    public init(seq: Int64, dataset: String, region: String, body: [UInt8], proof: ChangeProof? = nil) {
         self.seq = seq
         self.dataset = dataset
         self.region = region
         self.body = body
+        self.proof = proof
     }
 }
 
@@ -253,6 +273,17 @@ public protocol ReplicaWriting: ReplicaReading {
     func appendAudit(_ draft: AuditDraft, at now: Int64) throws -> AuditEntry
     /// Keeps a child's signed audit head (the newest 1,000 per child).
     func keepAuditHead(child: String, head: AuditHead, at now: Int64) throws
+
+    // Signed blocks
+    /// Keeps an origin's signed block (once: the same block again gets the same id); returns its id.
+    func storeBlock(_ block: SignedBlock) throws -> Int64
+    /// An id for a block this node is signing, to name in log entries before the block is stored.
+    func reserveBlockID() throws -> Int64
+    /// Stores the block for an id `reserveBlockID` gave.
+    func storeBlock(_ block: SignedBlock, id: Int64) throws
+    /// Forgets the blocks no log entry names any more; returns how many went.
+    @discardableResult
+    func dropUnusedBlocks() throws -> Int
 }
 
 /// What a committed transaction must survive.

@@ -28,6 +28,7 @@ final class Maintenance: Service {
                     total += purged
                     if purged < 5000 { break }
                 }
+                try replica.dropUnusedBlocks()
             } catch {
                 log.warning("maintenance_failed", ["error": "\(error)", "retry_in_s": 600])
             }

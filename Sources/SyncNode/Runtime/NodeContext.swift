@@ -58,7 +58,8 @@ public struct NodeContext: Sendable {
         if announcing { announce = { @Sendable in WakeReceiver.poke(name: name) } }
         let store = try openStore()
         return try Replica(topology: topology, nodeID: node.id, store: store, wallClock: wallClock,
-                           signal: ChangeSignal(announce: announce), revocationVerifier: CARevocationVerifier(caFile: caFile))
+                           signal: ChangeSignal(announce: announce), revocationVerifier: CARevocationVerifier(caFile: caFile),
+                           signer: NodeSigner(context: self))
     }
 
     /// The name of the wake-up socket the node serving this store listens on: one per database file.

@@ -1,0 +1,57 @@
+import SyncCore
+
+/// Provenance in the apply pipeline: a received change is checked against its
+/// origin's signature before anything of it is applied; every change logged
+/// keeps its origin's signed block — a relayed one the block it came with, one
+/// made here a block this node signs when the transaction (or 256 changes) ends.
+extension ApplyRun {
+    /// Refuses a change from a neighbour that is not what its origin signed.
+    func checkProvenance(_ encoded: EncodedChange, _ proof: ChangeProof?) throws {
+        guard let from, let signer = replica.signer else { return }
+        if let problem = ProvenanceCheck.problem(with: encoded, proof: proof, signer: signer) {
+            let change = encoded.change
+            replica.counters.refused.increment("signature")
+            throw ReplicationError("change \(change.dataset)/\(change.key.prefix(80)) by origin \(change.origin), relayed by \(from), "
+                                   + "is refused: \(problem)", kind: .forbidden)
+        }
+    }
+
+    /// The log entry for `change` (`body` its canonical bytes), with its place in its origin's signed block.
+    mutating func logEntry(_ change: Change, body: [UInt8], live: Bool) throws -> LogWrite {
+        LogWrite(dataset: change.dataset, region: change.region, from: from, live: live, body: body,
+                 proof: try proof(for: change, body: body))
+    }
+
+    private mutating func proof(for change: Change, body: [UInt8]) throws -> LogProof? {
+        guard let signer = replica.signer else { return nil }
+        if let received = receiving, received.proof.block.origin == change.origin {
+            let id: Int64
+            if let known = blockIDs[received.proof.block.signature] {
+                id = known
+            } else {
+                id = try tx.storeBlock(received.proof.block)
+                blockIDs[received.proof.block.signature] = id
+            }
+            // A part of the received change (a split by authority) keeps the signed whole with it.
+            let whole = body == received.bytes ? received.proof.whole : (received.proof.whole ?? received.bytes)
+            return LogProof(block: id, leaf: received.proof.leaf, whole: whole)
+        }
+        guard change.origin == node else { return nil }
+        if ownBlock == nil { ownBlock = (try tx.reserveBlockID(), []) }
+        ownBlock!.leaves += signer.digest(body)
+        let proof = LogProof(block: ownBlock!.id, leaf: ownBlock!.leaves.count / 32 - 1)
+        if ownBlock!.leaves.count / 32 == SignedBlock.capacity { try sealOwnBlock() }
+        return proof
+    }
+
+    /// Signs and stores the block of changes made here, if one is open.
+    mutating func sealOwnBlock() throws {
+        guard let pending = ownBlock, let signer = replica.signer else { return }
+        ownBlock = nil
+        let block: SignedBlock
+        do { block = try signer.sign(leaves: pending.leaves) } catch {
+            throw ReplicationError("\(node) cannot sign its changes: \(error); its key must be readable (syncnode cert issue)")
+        }
+        try tx.storeBlock(block, id: pending.id)
+    }
+}

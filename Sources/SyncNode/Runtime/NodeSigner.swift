@@ -1,0 +1,80 @@
+import Foundation
+import Synchronization
+import SyncCore
+import TLS
+
+/// Provenance with the node's own credentials: signs the blocks of changes
+/// made here with the node's key (ECDSA P-256, the TLS key), and checks other
+/// origins' blocks against the federation CA. A renewed certificate and key
+/// are picked up at the next block; a block once verified is not verified again.
+final class NodeSigner: ChangeSigner {
+    private let identity: NodeIdentity
+    private let certificateFile: String
+    private let keyFile: String
+    private let caFile: String
+    private let own = Mutex<(stamp: Date, key: PrivateKey, der: [UInt8])?>(nil)
+    private let authority = Mutex<(stamp: Date, ca: Certificate)?>(nil)
+    /// Signatures of blocks verified, bounded.
+    private let verified = Mutex<Set<[UInt8]>>([])
+    private static let verifiedBound = 20_000
+
+    init(context: NodeContext) {
+        identity = context.identity
+        certificateFile = context.certificateFile
+        keyFile = context.keyFile
+        caFile = context.caFile
+    }
+
+    func digest(_ bytes: [UInt8]) -> [UInt8] { SHA256Digest.oneShot(bytes) }
+
+    func sign(leaves: [UInt8]) throws -> SignedBlock {
+        let stamp = modified(certificateFile)
+        let credentials = try own.withLock { held in
+            if let held, held.stamp == stamp { return held }
+            let certificate = try Certificate(pemFile: certificateFile)
+            guard certificate.nodeIdentity == identity else {
+                throw SyncNodeError("sign changes as \(identity.node)", "\(certificateFile) is not \(identity)'s certificate",
+                                    hint: "issue a certificate for \(identity.node) (syncnode cert issue)")
+            }
+            let loaded = (stamp: stamp, key: try PrivateKey(pemFile: keyFile), der: certificate.der)
+            held = loaded
+            return loaded
+        }
+        let message = SignedBlock.message(origin: identity.node, leaves: leaves)
+        return SignedBlock(origin: identity.node, leaves: leaves, signature: try credentials.key.sign(message), certificate: credentials.der)
+    }
+
+    func verify(_ block: SignedBlock) throws(ProvenanceError) {
+        if verified.withLock({ $0.contains(block.signature) }) { return }
+        let certificate: Certificate
+        do { certificate = try Certificate(der: block.certificate) } catch { throw ProvenanceError("its certificate is unreadable (\(error))") }
+        let ca: Certificate
+        do { ca = try federationCA() } catch { throw ProvenanceError("the federation CA in \(caFile) cannot be read (\(error))") }
+        guard certificate.isSigned(by: ca) else { throw ProvenanceError("its certificate was not issued by the federation CA") }
+        let expected = NodeIdentity(federation: identity.federation, node: block.origin)
+        guard certificate.nodeIdentity == expected else {
+            throw ProvenanceError("its certificate is for \(certificate.nodeIdentity?.description ?? "no syncnode node"), not \(expected)")
+        }
+        guard certificate.verifies(block.signature, of: block.message) else {
+            throw ProvenanceError("the signature does not match the block's changes")
+        }
+        verified.withLock { set in
+            if set.count >= Self.verifiedBound { set.removeAll(keepingCapacity: true) }
+            set.insert(block.signature)
+        }
+    }
+
+    private func federationCA() throws -> Certificate {
+        let stamp = modified(caFile)
+        return try authority.withLock { held in
+            if let held, held.stamp == stamp { return held.ca }
+            let ca = try Certificate(pemFile: caFile)
+            held = (stamp, ca)
+            return ca
+        }
+    }
+
+    private func modified(_ path: String) -> Date {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date) ?? .distantPast
+    }
+}
