@@ -64,6 +64,9 @@ final class CorrectionTests: XCTestCase {
         XCTAssertEqual(steps?.compactMap { $0["action"] as? String }, ["acknowledged", "extended", "resolved"])
         XCTAssertTrue(f.waitUntil(timeout: 20) { try f.records("sz-futian", "ps-enterprise")["A2"]?["name"] as? String == "更正名二" })
         XCTAssertEqual(try f.records("gd", "ps-enterprise")["A2"]?["name"] as? String, "更正名二")
+        // The correction is signed by its filer, each answer by the authority; the corrected value too.
+        XCTAssertEqual(Set(try f.signers("sz", "_corrections").keys), ["sz-futian", "sz-pingshan"])
+        XCTAssertEqual(Set(try f.signers("gd", "ps-enterprise").keys), ["sz-pingshan"])
 
         // Refused: the reason travels back and the value stands.
         let no = try correct("A1", "又一个名字")

@@ -82,6 +82,12 @@ final class ShareRequestTests: XCTestCase {
         XCTAssertEqual(try f.records("sz", "cq-population").count, 0, "the hub on the way holds nothing")
         XCTAssertEqual(try f.records("sz", "_grant.\(id)").count, 0)
         XCTAssertEqual(try share(f, "sz-pingshan", id)?["status"] as? String, "granted")
+        // Each part is signed by the node that made it: the request by the requester, the answer by the
+        // source (at every node on the way), the masked copies by the releasing node.
+        XCTAssertEqual(try f.signers("sz-pingshan", "_grant.\(id)"), ["gd": 2])
+        for node in ["sz", "gd", "sw"] {
+            XCTAssertTrue(f.waitUntil(timeout: 10) { Set(try f.signers(node, "_shares").keys) == ["sz-pingshan", "sw-chengqu"] }, node)
+        }
         XCTAssertTrue(f.waitUntil(timeout: 20) { (try self.share(f, "sw-chengqu", id)?["usage"] as? [String: Any])?["reads"] as? Int ?? 0 > 0 },
                       "the grantee's reads were not reported to the source")
 
