@@ -26,7 +26,10 @@ public final class ParentLink: Sendable {
     private let pullResync = Mutex<ResyncMark?>(nil)
     /// Where the full resync being pushed has got to.
     private let pushResync = Mutex<ResyncPosition?>(nil)
-    private let prefetched = Mutex<PrefetchedBatch?>(nil)
+    /// The push sent ahead, on the other lane, while the parent applies the one before it.
+    private let ahead = Mutex<PushInFlight?>(nil)
+    /// The push loop's second channel (its first is the loop's own).
+    private let spare = Mutex<ChannelBox?>(nil)
 
     /// - Parameters:
     ///   - makeChannel: opens a channel to the parent; each loop gets its own.
@@ -108,13 +111,15 @@ public final class ParentLink: Sendable {
 
     private var isStopped: Bool { stopped.withLock { $0 } }
 
-    /// Sends one batch of the outbox. While the parent applies it, the next
-    /// batch is read on another thread, so reading and applying overlap.
+    /// Sends one batch of the outbox and takes the parent's answer. Two pushes
+    /// are in flight, each on its own channel (lane): while the parent applies
+    /// one, it decodes the next (sent with `after`: it waits for the one before
+    /// it), so decoding and applying overlap on the parent.
     func pushOnce(_ channel: any ParentChannel, idleWait: Double = 1) throws -> (delay: Double, moved: Bool) {
         let resync = ResyncService(replica: replica)
         if try resync.owed(to: parent.id) {
             // The outbox overflowed while the parent was away: send everything shared, page by page.
-            prefetched.withLock { $0 = nil }
+            drainAhead()
             let page = try resync.page(for: parent.id, after: pushResync.withLock { $0 }, limit: batchSize)
             _ = try channel.push(Batch.encode(page.entries, resync: page.next))
             if case .next(let position) = page.next {
@@ -127,16 +132,28 @@ public final class ParentLink: Sendable {
             return (0, true)
         }
         let seen = replica.signal.current
-        let pending = prefetched.withLock { value -> PrefetchedBatch? in defer { value = nil }; return value }
-        let batch = try pending?.take() ?? OutboxBatch.read(replica, peer: parent.id, after: 0, limit: batchSize)
-        guard let last = batch.last else {
-            if idleWait > 0 { replica.signal.wait(after: seen, timeout: idleWait) }
-            return (0, false)
+        let lanes = [ChannelBox(channel), spareChannel()]
+        let current: PushInFlight
+        if let sent = ahead.withLock({ value -> PushInFlight? in defer { value = nil }; return value }) {
+            current = sent
+        } else {
+            let batch = try OutboxBatch.read(replica, peer: parent.id, after: 0, limit: batchSize)
+            guard batch.last != nil else {
+                if idleWait > 0 { replica.signal.wait(after: seen, timeout: idleWait) }
+                return (0, false)
+            }
+            current = PushInFlight(batch, lane: 0, on: lanes[0])
         }
-        let next = PrefetchedBatch { [replica, parent, batchSize] in
-            try OutboxBatch.read(replica, peer: parent.id, after: last, limit: batchSize)
+        let batch = current.batch
+        guard let last = batch.last else { return (0, false) }
+        // The next batch goes now, on the other lane.
+        let next = try OutboxBatch.read(replica, peer: parent.id, after: last, limit: batchSize, continuing: true)
+        if next.last != nil { ahead.withLock { $0 = PushInFlight(next, lane: 1 - current.lane, on: lanes[1 - current.lane]) } }
+        let answer: PushAnswer
+        do { answer = try current.answer() } catch {
+            drainAhead()
+            throw error
         }
-        let answer = try channel.push(batch.body)
         let now = replica.wallClock.millis()
         // Acknowledgement only: lost in a power cut, the parent's answer to the next push says the
         // same again (it skips what it holds), and a mend below is found again from that answer.
@@ -164,14 +181,30 @@ public final class ParentLink: Sendable {
             return false
         }
         if mended {
+            drainAhead()
             events(.regressed(parent: parent.id, received: answer.received))
             return (0, true)
         }
         replica.counters.changesSent.increment(parent.id, by: batch.count)
         replica.counters.batches.increment("\(parent.id)|push_out")
         events(.pushed(parent: parent.id, last: last, received: answer.received))
-        if answer.received >= last { prefetched.withLock { $0 = next } }
+        // Not all of it was taken (the parent was busy, or lost the one before): send again from its answer.
+        if answer.received < last { drainAhead() }
         return (0, true)
+    }
+
+    /// Waits for the push sent ahead, if any, and forgets its answer (what it did is read again from the next answer).
+    private func drainAhead() {
+        ahead.withLock { value -> PushInFlight? in defer { value = nil }; return value }.map { _ = try? $0.answer() }
+    }
+
+    private func spareChannel() -> ChannelBox {
+        spare.withLock { box in
+            if let box { return box }
+            let made = ChannelBox(makeChannel())
+            box = made
+            return made
+        }
     }
 
     func pullOnce(_ channel: any ParentChannel, wait: Double) throws -> (delay: Double, moved: Bool) {
@@ -273,27 +306,39 @@ struct OutboxBatch: Sendable {
     var last: Int64?
     var count: Int
 
-    static func read(_ replica: Replica, peer: String, after seq: Int64, limit: Int) throws -> OutboxBatch {
+    /// - Parameter continuing: the batch continues the push that ended at `seq` (sent ahead, with `after`).
+    static func read(_ replica: Replica, peer: String, after seq: Int64, limit: Int, continuing: Bool = false) throws -> OutboxBatch {
         let entries = try replica.store.read { try $0.outbox(peer: peer, after: seq, limit: limit) }
-        return OutboxBatch(body: Batch.encode(entries), last: entries.last?.seq, count: entries.count)
+        return OutboxBatch(body: Batch.encode(entries, after: continuing ? seq : nil), last: entries.last?.seq, count: entries.count)
     }
 }
 
-/// A batch read ahead on another thread.
-final class PrefetchedBatch: @unchecked Sendable {   // `result` is written once before `done` is signalled and read after waiting on it
-    private let done = DispatchSemaphore(value: 0)
-    private var result: Result<OutboxBatch, any Error> = .success(OutboxBatch(body: [], last: nil, count: 0))
+/// A channel handed to the thread that sends one push on it.
+final class ChannelBox: @unchecked Sendable {   // one push at a time uses it: the lane's push in flight
+    let channel: any ParentChannel
+    init(_ channel: any ParentChannel) { self.channel = channel }
+}
 
-    init(_ read: @escaping @Sendable () throws -> OutboxBatch) {
+/// A push on its way: sent on its lane's channel from another thread at once, its answer awaited later.
+final class PushInFlight: @unchecked Sendable {   // `result` is written once before `done` is signalled and read after waiting on it
+    let batch: OutboxBatch
+    let lane: Int
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<PushAnswer, any Error> = .failure(ReplicationError("no answer"))
+
+    init(_ batch: OutboxBatch, lane: Int, on box: ChannelBox) {
+        self.batch = batch
+        self.lane = lane
         DispatchQueue.global().async { [self] in
-            result = Result { try read() }
+            result = Result { try box.channel.push(batch.body) }
             done.signal()
         }
     }
 
-    /// Waits for the read and returns it.
-    func take() throws -> OutboxBatch {
+    /// Waits for the parent's answer (once).
+    func answer() throws -> PushAnswer {
         done.wait()
+        done.signal()
         return try result.get()
     }
 }

@@ -17,6 +17,8 @@ public struct ReplicationServer: Sendable {
     private let applying: DispatchSemaphore
     /// Longest a push waits in that line before it is answered "busy, retry".
     private let applyWait: Double
+    /// Pushes sent ahead wait here for the push before them to be applied.
+    private let turns = PushTurns()
 
     public init(replica: Replica, isStopping: @escaping @Sendable () -> Bool = { false },
                 concurrentPushes: Int = 2, applyWait: Double = 30) {
@@ -38,16 +40,26 @@ public struct ReplicationServer: Sendable {
     /// leaves the cursor where it is.
     public func push(from peer: String, body: [UInt8]) throws -> PushAnswer {
         try requireChild(peer, "push")
-        guard applying.wait(timeout: .now() + applyWait) == .success else {
-            throw ReplicationError("\(replica.nodeID) is busy applying other children's pushes; nothing was applied, push again shortly",
-                                   kind: .busy)
-        }
-        defer { applying.signal() }
+        try enterLine()
+        var inLine = true
+        defer { if inLine { applying.signal() } }
         let batch: Batch
         do { batch = try Batch.decode(body) } catch {
             throw ReplicationError("the body of POST \(Endpoint.push) is not valid: \(error)", kind: .invalid)
         }
-        let received = try replica.store.read { try $0.cursor(peer: peer, name: "received") }
+        var received = try replica.store.read { try $0.cursor(peer: peer, name: "received") }
+        if let after = batch.after, after > received {
+            // Sent ahead: decoded while the batch before it is applied; its turn comes when that one is in.
+            // Its place in the line is given back meanwhile, so batches waiting never block the ones they wait for.
+            applying.signal()
+            inLine = false
+            turns.wait(until: Date().addingTimeInterval(10)) { try replica.store.read { try $0.cursor(peer: peer, name: "received") } >= after }
+            try enterLine()
+            inLine = true
+            received = try replica.store.read { try $0.cursor(peer: peer, name: "received") }
+            // The batch before it never came in: answer what is held; the child sends again from there.
+            guard received >= after else { return PushAnswer(received: received) }
+        }
         if batch.resync != nil {
             try apply(batch.entries, from: peer, cursor: ("received", received), what: "resync page")
             return PushAnswer(received: received)
@@ -56,10 +68,19 @@ public struct ReplicationServer: Sendable {
         let highest = batch.entries.last?.seq ?? received
         if !fresh.isEmpty {
             try apply(fresh, from: peer, cursor: ("received", highest), what: "batch")
+            turns.advance()
             replica.counters.changesReceived.increment(peer, by: fresh.count)
             replica.counters.batches.increment("\(peer)|push_in")
         }
         return PushAnswer(received: max(received, highest))
+    }
+
+    /// Takes a place in the line of pushes being decoded and applied, or answers "busy".
+    private func enterLine() throws {
+        guard applying.wait(timeout: .now() + applyWait) == .success else {
+            throw ReplicationError("\(replica.nodeID) is busy applying other children's pushes; nothing was applied, push again shortly",
+                                   kind: .busy)
+        }
     }
 
     private func apply(_ entries: [BatchEntry], from peer: String, cursor: (name: String, value: Int64), what: String) throws {
@@ -182,4 +203,24 @@ public struct ReplicationServer: Sendable {
 /// This build's version.
 public enum SyncNodeVersion {
     public static let current = "0.2.0"
+}
+
+/// Where pushes sent ahead wait for the push before them: woken after every applied push.
+final class PushTurns: @unchecked Sendable {   // NSCondition guards nothing but the wait itself
+    private let condition = NSCondition()
+
+    /// Waits until `ready` holds (or cannot be told) or `deadline` passes.
+    func wait(until deadline: Date, _ ready: () throws -> Bool) {
+        condition.lock()
+        defer { condition.unlock() }
+        while !((try? ready()) ?? true), Date() < deadline {
+            _ = condition.wait(until: min(deadline, Date().addingTimeInterval(0.05)))
+        }
+    }
+
+    func advance() {
+        condition.lock()
+        condition.broadcast()
+        condition.unlock()
+    }
 }

@@ -60,4 +60,23 @@ final class ChangeCodecTests: XCTestCase {
         let longKey = String(repeating: "k", count: ChangeCodec.maxKeyBytes + 1)
         XCTAssertThrowsError(try decode(#"{"dataset":"d","items":{},"key":"\#(longKey)","origin":"o","region":"440310"}"#))
     }
+
+    func testAUniformlyStampedWriteTakesTheCompactFormAndTheLongOneIsReadAndReencoded() throws {
+        let write = Change.write(dataset: "d", key: "k", region: region, values: ["a": .int(1), "b": .string("乙")], origin: "o", hlc: 5)
+        let compact = #"{"dataset":"d","items":{"a":1,"b":"乙"},"key":"k","origin":"o","region":"440310","stamp":{"h":5,"o":"o"}}"#
+        XCTAssertEqual(String(decoding: ChangeCodec.encode(write), as: UTF8.self), compact)
+        XCTAssertEqual(try decode(compact).change, write)
+        XCTAssertEqual(try decode(compact).bytes, Array(compact.utf8), "kept as it came")
+        let long = try decode(#"{"dataset":"d","items":{"a":{"h":5,"o":"o","v":1},"b":{"h":5,"o":"o","v":"乙"}},"key":"k","origin":"o","region":"440310"}"#)
+        XCTAssertEqual(long.change, write)
+        XCTAssertEqual(long.bytes, Array(compact.utf8), "the long form of a uniform write is stored compact")
+        for (text, expected) in [
+            (#"{"dataset":"d","items":{"a":1,"b":{"h":5,"o":"o","v":1}},"key":"k","origin":"o","region":"440310","stamp":{"h":5,"o":"o"}}"#, "all carry a stamp or none"),
+            (#"{"dataset":"d","items":{"a":1},"key":"k","origin":"o","region":"440310"}"#, "need the change's \"stamp\""),
+            (#"{"dataset":"d","items":{},"key":"k","origin":"o","region":"440310","stamp":{"h":5,"o":"o"}}"#, "goes with items"),
+            (#"{"dataset":"d","items":{"a":1},"key":"k","origin":"o","region":"440310","stamp":5}"#, "must be a stamp object"),
+        ] {
+            XCTAssertThrowsError(try decode(text), text) { XCTAssertTrue("\($0)".contains(expected), "\($0)") }
+        }
+    }
 }

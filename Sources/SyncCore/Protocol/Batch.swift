@@ -43,20 +43,24 @@ public struct BatchEntry: Sendable {
 /// once; a change names its block (`b`, an index into `blocks`) and its place
 /// in it (`i`), and `whole` when it is a part of the signed change. `last`
 /// (pull answers) is the sequence number to ask after next; `resync` marks a
-/// page of a full resync (the live changes, seq 0).
+/// page of a full resync (the live changes, seq 0). `after` (pushes sent
+/// ahead) says the batch continues the push that ended at that sequence
+/// number: the parent applies it only once it holds everything up to there.
 public struct Batch: Sendable {
     public var entries: [BatchEntry]
     public var last: Int64?
     public var resync: ResyncMark?
+    public var after: Int64?
 
-    public init(entries: [BatchEntry], last: Int64? = nil, resync: ResyncMark? = nil) {
+    public init(entries: [BatchEntry], last: Int64? = nil, resync: ResyncMark? = nil, after: Int64? = nil) {
         self.entries = entries
         self.last = last
         self.resync = resync
+        self.after = after
     }
 
     /// The body for `entries`, their bytes written as stored.
-    public static func encode(_ entries: [LogEntry], last: Int64? = nil, resync: ResyncMark? = nil) -> [UInt8] {
+    public static func encode(_ entries: [LogEntry], last: Int64? = nil, resync: ResyncMark? = nil, after: Int64? = nil) -> [UInt8] {
         var w = JSONWriter(capacity: entries.reduce(64) { $0 + $1.body.count + 48 })
         // Each block once, in the order first needed.
         var blocks: [SignedBlock] = []
@@ -71,6 +75,7 @@ public struct Batch: Sendable {
             blocks.append(block)
         }
         w.raw("{")
+        if let after { w.raw("\"after\":"); w.int(after); w.raw(",") }
         if !blocks.isEmpty {
             w.raw("\"blocks\":[")
             for (i, block) in blocks.enumerated() {
@@ -118,6 +123,9 @@ public struct Batch: Sendable {
             try reader.object { r, member in
                 guard seen.insert(member).inserted else { throw WireError("the batch has member '\(member.prefix(40))' twice") }
                 switch member {
+                case "after":
+                    guard case .int(let after) = try r.number(), after >= 0 else { throw WireError("'after' must be a sequence number") }
+                    batch.after = after
                 case "blocks":
                     try r.array { r in
                         guard blocks.count < maxEntries else { throw WireError("a batch may carry at most \(maxEntries) signed blocks") }
@@ -142,7 +150,7 @@ public struct Batch: Sendable {
                     }
                     batch.resync = mark
                 default:
-                    throw WireError("the batch has no member '\(member.prefix(40))' (members: blocks, changes, last, resync)")
+                    throw WireError("the batch has no member '\(member.prefix(40))' (members: after, blocks, changes, last, resync)")
                 }
             }
             try reader.end()

@@ -3,8 +3,16 @@
 ///     {"dataset":"ps-enterprise","items":{"name":{"h":123,"o":"sz-pingshan","v":"…"}},
 ///      "key":"91440310…","origin":"sz-pingshan","region":"440310","tombstone":{"h":124,"o":"sz-pingshan"}}
 ///
-/// Members in UTF-8 byte order, no whitespace, items by name, `tombstone`
-/// omitted when there is none. Decoding is strict: a duplicate or unknown
+/// and, when every item carries the same stamp (a write, as its writer makes
+/// it: the common case), the compact form with the stamp once:
+///
+///     {"dataset":"ps-enterprise","items":{"name":"…","phone":"…"},"key":"…","origin":"sz-pingshan",
+///      "region":"440310","stamp":{"h":123,"o":"sz-pingshan"}}
+///
+/// Members in UTF-8 byte order, no whitespace, items by name, `stamp` and
+/// `tombstone` omitted when there is none. The compact form is canonical
+/// whenever it applies; the long form of a uniformly stamped change is read
+/// and re-encoded. Decoding is strict: a duplicate or unknown
 /// member, a missing one, a `null` tombstone, a value that is not a scalar or a
 /// clock reading out of range is refused, with the change and field named.
 /// What a node stores and forwards is always this canonical encoding of what
@@ -24,12 +32,14 @@ public enum ChangeCodec {
 
     /// Appends the canonical bytes of `change` to `w`.
     public static func encode(_ change: Change, into w: inout JSONWriter) {
+        let shared = uniformStamp(change.items)
         w.raw("{\"dataset\":"); w.string(change.dataset)
         w.raw(",\"items\":{")
         for (i, name) in JSONWriter.sorted(change.items.keys).enumerated() {
             if i > 0 { w.comma() }
             let item = change.items[name]!
             w.key(name)
+            if shared != nil { item.value.write(to: &w); continue }
             w.raw("{\"h\":"); w.int(item.stamp.hlc)
             w.raw(",\"o\":"); w.string(item.stamp.origin)
             w.raw(",\"v\":"); item.value.write(to: &w)
@@ -38,6 +48,9 @@ public enum ChangeCodec {
         w.raw("},\"key\":"); w.string(change.key)
         w.raw(",\"origin\":"); w.string(change.origin)
         w.raw(",\"region\":"); w.string(change.region.code)
+        if let shared {
+            w.raw(",\"stamp\":{\"h\":"); w.int(shared.hlc); w.raw(",\"o\":"); w.string(shared.origin); w.raw("}")
+        }
         if let tombstone = change.tombstone {
             w.raw(",\"tombstone\":{\"h\":"); w.int(tombstone.hlc); w.raw(",\"o\":"); w.string(tombstone.origin); w.raw("}")
         }
@@ -60,10 +73,11 @@ public enum ChangeCodec {
         let outerCanonical = reader.canonical
         reader.canonical = true
         let change: Change
-        do { change = try readChange(&reader) } catch let error as WireError { throw error } catch {
+        let compactable: Bool
+        do { (change, compactable) = try readChange(&reader) } catch let error as WireError { throw error } catch {
             throw WireError("a change is not valid JSON: \(error)")
         }
-        let canonical = reader.canonical
+        let canonical = reader.canonical && !compactable
         reader.canonical = outerCanonical
         if canonical {
             return EncodedChange(change: change, canonicalBytes: Array(reader.bytes[start..<reader.index]))
@@ -71,9 +85,19 @@ public enum ChangeCodec {
         return EncodedChange(change)
     }
 
-    private static func readChange(_ r: inout JSONReader) throws -> Change {
+    /// The stamp every item carries, when there are items and they all carry the same one.
+    static func uniformStamp(_ items: [String: ItemWrite]) -> Stamp? {
+        guard let first = items.first?.value.stamp else { return nil }
+        for item in items.values where item.stamp != first { return nil }
+        return first
+    }
+
+    /// Reads a change; the flag says it came in the long form though the compact one applies.
+    private static func readChange(_ r: inout JSONReader) throws -> (Change, Bool) {
         var dataset: String?, key: String?, regionText: String?, origin: String?
         var items: [String: ItemWrite]?
+        var values: [String: JSONValue] = [:]
+        var shared: Stamp?
         var tombstone: Stamp?
         var seen: UInt8 = 0   // one bit per member: each may appear once
         func once(_ bit: UInt8, _ member: String) throws {
@@ -92,6 +116,10 @@ public enum ChangeCodec {
                     throw WireError("'tombstone' must be a stamp object {\"h\": …, \"o\": …}; omit it when there is none")
                 }
                 tombstone = try stamp(&r, what: "tombstone")
+            case "stamp":
+                try once(64, member)
+                guard r.peek == UInt8(ascii: "{") else { throw WireError("'stamp' must be a stamp object {\"h\": …, \"o\": …}") }
+                shared = try stamp(&r, what: "stamp")
             case "items":
                 try once(32, member)
                 var read: [String: ItemWrite] = [:]
@@ -99,8 +127,19 @@ public enum ChangeCodec {
                 try r.object { r, name in
                     guard !name.isEmpty, name.utf8.count <= 64 else { throw WireError("item name '\(name.prefix(40))' must be 1-64 bytes") }
                     guard read.count < maxItems else { throw WireError("a change may carry at most \(maxItems) items") }
-                    let write = try item(&r, name: name, sameOriginAs: &lastOrigin)
-                    guard read.updateValue(write, forKey: name) == nil else { throw WireError("item '\(name.prefix(40))' appears twice") }
+                    if r.peek == UInt8(ascii: "{") {
+                        guard values.isEmpty else { throw WireError("item '\(name.prefix(40))': the items of a change all carry a stamp or none does") }
+                        let write = try item(&r, name: name, sameOriginAs: &lastOrigin)
+                        guard read.updateValue(write, forKey: name) == nil else { throw WireError("item '\(name.prefix(40))' appears twice") }
+                    } else {
+                        guard read.isEmpty else { throw WireError("item '\(name.prefix(40))': the items of a change all carry a stamp or none does") }
+                        guard r.peek != UInt8(ascii: "[") else {
+                            throw WireError("item '\(name.prefix(40))': a data item value must be text, a number, a boolean or null")
+                        }
+                        guard values.updateValue(try JSONValue(node: try r.value(depth: 3)), forKey: name) == nil else {
+                            throw WireError("item '\(name.prefix(40))' appears twice")
+                        }
+                    }
                 }
                 items = read
             default:
@@ -113,10 +152,17 @@ public enum ChangeCodec {
         guard !key.isEmpty else { throw WireError("a change of dataset '\(dataset)' has an empty key") }
         guard let regionText else { throw WireError("\(label) needs \"region\"") }
         guard let origin else { throw WireError("\(label) needs \"origin\"") }
-        guard let items else { throw WireError("\(label) needs \"items\" (an empty object for a delete)") }
+        guard var items else { throw WireError("\(label) needs \"items\" (an empty object for a delete)") }
+        if !values.isEmpty {
+            guard let shared else { throw WireError("\(label): items without their own stamps need the change's \"stamp\"") }
+            items = values.mapValues { ItemWrite(value: $0, stamp: shared) }
+        } else if shared != nil {
+            throw WireError("\(label): \"stamp\" goes with items that carry none of their own")
+        }
         let region: RegionCode
         do { region = try RegionCode(regionText) } catch { throw WireError("\(label): \(error)") }
-        return Change(dataset: dataset, key: key, region: region, items: items, tombstone: tombstone, origin: origin)
+        let compactable = values.isEmpty && uniformStamp(items) != nil
+        return (Change(dataset: dataset, key: key, region: region, items: items, tombstone: tombstone, origin: origin), compactable)
     }
 
     private static func text(_ r: inout JSONReader, _ member: String, max: Int) throws -> String {
@@ -153,7 +199,8 @@ public enum ChangeCodec {
         var what: String { "item '\(name.prefix(40))'" }
         try r.object { r, member in
             switch member {
-            case "h" where hlc == nil: hlc = try clock(&r, what: what)
+            case "h" where hlc == nil:
+                do { hlc = try clock(&r, what: "item") } catch { throw WireError("\(what): \"h\" must be a clock reading (a whole number from 0 to \(HybridClock.ceiling))") }
             case "o" where origin == nil:
                 let read: String
                 do { read = try text(&r, "o", max: 63) } catch { throw WireError("\(what): \(error)") }
