@@ -2,9 +2,17 @@ import Synchronization
 public import SyncCore
 
 /// A dataset's sharing facts as this node knows them now, and whether it has been withdrawn (下架).
-public struct KnownDataset: Sendable {
-    public var definition: DatasetDefinition
-    public var withdrawn: Bool
+public final class KnownDataset: Sendable {   // shared, not copied, by every change of the dataset
+    public let definition: DatasetDefinition
+    public let withdrawn: Bool
+    /// The names of its data items, for checking a change's at a glance.
+    public let itemNames: Set<String>
+
+    init(definition: DatasetDefinition, withdrawn: Bool) {
+        self.definition = definition
+        self.withdrawn = withdrawn
+        itemNames = Set(definition.items.map(\.name))
+    }
 }
 
 /// The datasets a node accepts records of, cached until the catalog changes.

@@ -150,7 +150,7 @@ struct ApplyRun {
             throw ReplicationError("dataset '\(change.dataset)' (record \(change.key)) has no published catalog entry here; "
                                    + "its source must publish it first (syncnode catalog publish)")
         }
-        for name in change.items.keys where dataset.definition.item(name) == nil {
+        for name in change.items.keys where !dataset.itemNames.contains(name) {
             throw ReplicationError("dataset '\(change.dataset)' has no data item '\(name)' (record \(change.key))")
         }
         return dataset

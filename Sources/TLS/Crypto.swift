@@ -90,13 +90,20 @@ public final class SHA256Digest {
         return digest.finish()
     }
 
-    /// The digest of `bytes` in one call (no context to allocate: the hot path's hash).
+    /// The digest of `bytes` in one call (no context to allocate, the algorithm fetched once: the hot path's hash).
     public static func oneShot(_ bytes: [UInt8]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
-        bytes.withUnsafeBytes { _ = EVP_Digest($0.baseAddress, $0.count, &out, &length, EVP_sha256(), nil) }
+        bytes.withUnsafeBytes { _ = EVP_Digest($0.baseAddress, $0.count, &out, &length, FetchedSHA256.shared.md ?? EVP_sha256(), nil) }
         return out
     }
+}
+
+/// SHA-256 fetched from OpenSSL's provider once: `EVP_sha256()` looks it up again on every use.
+private final class FetchedSHA256: @unchecked Sendable {   // an EVP_MD is immutable once fetched
+    static let shared = FetchedSHA256()
+    let md: OpaquePointer?
+    private init() { md = EVP_MD_fetch(nil, "SHA256", nil) }
 }
 
 /// Cryptographically strong random bytes.
