@@ -6,9 +6,10 @@ import SyncCore
 /// made here a block this node signs when the transaction (or 256 changes) ends.
 extension ApplyRun {
     /// Refuses a change from a neighbour that is not what its origin signed.
-    func checkProvenance(_ encoded: EncodedChange, _ proof: ChangeProof?) throws {
+    /// - Parameter verifiedBlock: the change's block was verified for the change before it.
+    func checkProvenance(_ encoded: EncodedChange, _ proof: ChangeProof?, verifiedBlock: Bool) throws {
         guard let from, let signer = replica.signer else { return }
-        if let problem = ProvenanceCheck.problem(with: encoded, proof: proof, signer: signer) {
+        if let problem = ProvenanceCheck.problem(with: encoded, proof: proof, signer: signer, blockVerified: verifiedBlock) {
             let change = encoded.change
             replica.counters.refused.increment("signature")
             throw ReplicationError("change \(change.dataset)/\(change.key.prefix(80)) by origin \(change.origin), relayed by \(from), "
@@ -26,12 +27,16 @@ extension ApplyRun {
         guard let signer = replica.signer else { return nil }
         if let received = receiving, received.proof.block.origin == change.origin {
             let id: Int64
-            if let known = blockIDs[received.proof.block.signature] {
+            let signature = received.proof.block.signature
+            if let last = lastBlockID, last.signature == signature {
+                id = last.id
+            } else if let known = blockIDs[signature] {
                 id = known
             } else {
                 id = try tx.storeBlock(received.proof.block)
-                blockIDs[received.proof.block.signature] = id
+                blockIDs[signature] = id
             }
+            lastBlockID = (signature, id)
             // A part of the received change (a split by authority) keeps the signed whole with it.
             let whole = body == received.bytes ? received.proof.whole : (received.proof.whole ?? received.bytes)
             return LogProof(block: id, leaf: received.proof.leaf, whole: whole)

@@ -74,13 +74,21 @@ struct ApplyRun {
         didSet { if known == nil { destinations = [:] } }
     }
     /// Destinations by dataset and region, worked out once per run (a batch is mostly one of each).
-    var destinations: [String: [String]] = [:]
+    var destinations: [String: [String]] = [:] {
+        didSet { lastRoute = nil }
+    }
+    /// The last of them used: most changes in a batch go where the one before went.
+    var lastRoute: (dataset: String, region: String, peers: [String])?
     /// The grants this node releases records to, by dataset; loaded when first needed, dropped when a ticket changes.
     var releases: [String: [ShareTicket]]?
     /// The received change being applied, with its origin's signature.
     var receiving: (proof: ChangeProof, bytes: [UInt8])?
-    /// Signed blocks stored in this run, by signature.
+    /// Signed blocks stored in this run, by signature; the last one used.
     var blockIDs: [[UInt8]: Int64] = [:]
+    var lastBlockID: (signature: [UInt8], id: Int64)?
+    /// The block the last change checked belongs to (a batch is mostly runs of one block; equal blocks
+    /// decoded once share their bytes, so comparing them is quick).
+    var lastVerifiedBlock: SignedBlock?
     /// The block of changes made here, open until the run ends or it is full.
     var ownBlock: (id: Int64, leaves: [UInt8])?
 
@@ -100,7 +108,9 @@ struct ApplyRun {
         if let from, let refusal = replica.admission.check(change, from: from, nowMillis: now, recovering: recovering) {
             throw ReplicationError(refusal.message, kind: .forbidden)
         }
-        try checkProvenance(encoded, proof)
+        // The whole block is compared, not its signature alone: the same signature over other leaves is a forgery.
+        try checkProvenance(encoded, proof, verifiedBlock: proof.map { $0.block == lastVerifiedBlock } ?? false)
+        if let proof { lastVerifiedBlock = proof.block }
         receiving = proof.map { ($0, encoded.bytes) }
         defer { receiving = nil }
         if let stamp = change.newestStamp { newest = max(newest, stamp.hlc) }
@@ -211,8 +221,12 @@ struct ApplyRun {
     private mutating func route(_ seq: Int64, _ change: Change, _ dataset: KnownDataset) throws {
         // A withdrawn dataset's (下架) records stop flowing; the copies stay.
         guard !dataset.withdrawn else { return }
+        if let last = lastRoute, last.dataset == change.dataset, last.region == change.region.code { return try enqueue(seq, for: last.peers) }
         let route = change.dataset + "|" + change.region.code
-        if let peers = destinations[route] { return try enqueue(seq, for: peers) }
+        if let peers = destinations[route] {
+            lastRoute = (change.dataset, change.region.code, peers)
+            return try enqueue(seq, for: peers)
+        }
         let peers = replica.routing.destinations(dataset: dataset.definition, region: change.region, at: node, from: from)
         destinations[route] = peers
         try enqueue(seq, for: peers)

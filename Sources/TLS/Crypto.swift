@@ -99,6 +99,28 @@ public final class SHA256Digest {
     }
 }
 
+/// SHA-256 with one context reused for many messages (not thread-safe: one user at a time).
+public final class ReusableSHA256 {
+    private let ctx: OpaquePointer
+
+    public init() throws {
+        guard let ctx = EVP_MD_CTX_new() else { throw TLSError.fromQueue("digest") }
+        self.ctx = ctx
+    }
+
+    deinit { EVP_MD_CTX_free(ctx) }
+
+    /// The digest of `bytes`.
+    public func digest(_ bytes: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        guard EVP_DigestInit_ex(ctx, FetchedSHA256.shared.md ?? EVP_sha256(), nil) == 1 else { return SHA256Digest.oneShot(bytes) }
+        bytes.withUnsafeBytes { _ = EVP_DigestUpdate(ctx, $0.baseAddress, $0.count) }
+        _ = EVP_DigestFinal_ex(ctx, &out, &length)
+        return out
+    }
+}
+
 /// SHA-256 fetched from OpenSSL's provider once: `EVP_sha256()` looks it up again on every use.
 private final class FetchedSHA256: @unchecked Sendable {   // an EVP_MD is immutable once fetched
     static let shared = FetchedSHA256()

@@ -84,7 +84,8 @@ public struct ProvenanceError: Error, CustomStringConvertible, Sendable {
 /// The checks a receiver makes of one change against its proof.
 public enum ProvenanceCheck {
     /// Nil when `change` is what its origin signed; otherwise why not.
-    public static func problem(with change: EncodedChange, proof: ChangeProof?, signer: any ChangeSigner) -> String? {
+    /// - Parameter blockVerified: the block's signature was checked already (for the change before).
+    public static func problem(with change: EncodedChange, proof: ChangeProof?, signer: any ChangeSigner, blockVerified: Bool = false) -> String? {
         guard let proof else { return "it carries no origin signature" }
         let origin = change.change.origin
         guard proof.block.origin == origin else {
@@ -101,6 +102,7 @@ public enum ProvenanceCheck {
             guard let original = try? ChangeCodec.decode(whole).change else { return "the signed change it is part of is unreadable" }
             guard isPart(change.change, of: original) else { return "it is not a part of the change \(origin) signed" }
         }
+        if blockVerified { return nil }
         do { try signer.verify(proof.block) } catch { return "\(origin)'s block signature does not verify: \(error)" }
         return nil
     }

@@ -30,8 +30,9 @@ public struct Admission: Sendable {
     /// - Parameter recovering: this node was restored from a backup and takes back from its
     ///   parent what it and the nodes below it wrote (the one time the parent may relay those).
     public func check(_ change: Change, from neighbour: String, nowMillis: Int64, recovering: Bool = false) -> AdmissionRefusal? {
-        let label = "change \(change.dataset)/\(change.key.prefix(80))"
-        func refuse(_ why: String) -> AdmissionRefusal { AdmissionRefusal(message: "\(label) by \(change.origin): \(why)") }
+        func refuse(_ why: String) -> AdmissionRefusal {
+            AdmissionRefusal(message: "change \(change.dataset)/\(change.key.prefix(80)) by \(change.origin): \(why)")
+        }
         guard let origin = topology.node(change.origin) else {
             return refuse("its origin is not a node of this federation")
         }

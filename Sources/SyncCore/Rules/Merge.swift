@@ -3,8 +3,10 @@ public enum Merge {
     /// Splits a change into what its writers may write (authority writes) and
     /// what they may not (proposals, which become conflicts).
     public static func partition(_ change: Change, dataset: DatasetDefinition) -> (authoritative: Change?, proposals: Change?) {
-        // The common case, every write by its authority, without copying.
-        if change.items.allSatisfy({ dataset.authority(for: $0.key) == $0.value.stamp.origin }),
+        // The common case, every write by its authority, without copying (and without looking items up
+        // when the source is every item's authority).
+        let bySource = !dataset.items.contains { $0.authority != nil }
+        if change.items.allSatisfy({ (bySource ? dataset.sourceNode : dataset.authority(for: $0.key)) == $0.value.stamp.origin }),
            change.tombstone.map({ $0.origin == dataset.sourceNode }) ?? true {
             return (change.isEmpty ? nil : change, nil)
         }

@@ -14,7 +14,8 @@ final class NodeSigner: ChangeSigner {
     private let caFile: String
     private let own = Mutex<(stamp: Date, key: PrivateKey, der: [UInt8])?>(nil)
     private let authority = Mutex<(stamp: Date, ca: Certificate)?>(nil)
-    /// Signatures of blocks verified, bounded.
+    /// Blocks verified, by the hash of all they carry (not their signature alone: the same signature
+    /// with other leaves is a forgery), bounded.
     private let verified = Mutex<Set<[UInt8]>>([])
     private static let verifiedBound = 20_000
 
@@ -25,7 +26,11 @@ final class NodeSigner: ChangeSigner {
         caFile = context.caFile
     }
 
-    func digest(_ bytes: [UInt8]) -> [UInt8] { SHA256Digest.oneShot(bytes) }
+    func digest(_ bytes: [UInt8]) -> [UInt8] {
+        // One context, reused: a context per hash costs more than hashing a change.
+        hasher.withLock { $0?.digest(bytes) } ?? SHA256Digest.oneShot(bytes)
+    }
+    private let hasher = Mutex<ReusableSHA256?>(try? ReusableSHA256())
 
     func sign(leaves: [UInt8]) throws -> SignedBlock {
         let stamp = modified(certificateFile)
@@ -45,7 +50,8 @@ final class NodeSigner: ChangeSigner {
     }
 
     func verify(_ block: SignedBlock) throws(ProvenanceError) {
-        if verified.withLock({ $0.contains(block.signature) }) { return }
+        let seen = digest(block.message + block.signature + block.certificate)
+        if verified.withLock({ $0.contains(seen) }) { return }
         let certificate: Certificate
         do { certificate = try Certificate(der: block.certificate) } catch { throw ProvenanceError("its certificate is unreadable (\(error))") }
         let ca: Certificate
@@ -60,7 +66,7 @@ final class NodeSigner: ChangeSigner {
         }
         verified.withLock { set in
             if set.count >= Self.verifiedBound { set.removeAll(keepingCapacity: true) }
-            set.insert(block.signature)
+            set.insert(seen)
         }
     }
 
