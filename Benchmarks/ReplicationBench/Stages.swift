@@ -55,8 +55,13 @@ enum Stages {
         guard let signer = city.signer else { throw SyncNodeBenchError("the city has no signer") }
         clock = Date()
         for batch in batches {
-            for entry in batch.entries where ProvenanceCheck.problem(with: entry.change, proof: entry.proof, signer: signer) != nil {
-                throw SyncNodeBenchError("a change did not verify")
+            var previous: SignedBlock?   // as the apply does: a block's signature once per run of its changes
+            for entry in batch.entries {
+                guard ProvenanceCheck.problem(with: entry.change, proof: entry.proof, signer: signer,
+                                              blockVerified: entry.proof?.block == previous) == nil else {
+                    throw SyncNodeBenchError("a change did not verify")
+                }
+                previous = entry.proof?.block
             }
         }
         let verify = Date().timeIntervalSince(clock)
@@ -73,7 +78,7 @@ enum Stages {
         line("origin: write, sign, log, route", origin, "LocalWriter, batches of \(batch), one transaction each")
         line("sender: read outbox, encode", send, String(format: "%.0f bytes per change on the wire", Double(bytes) / Double(records)))
         line("receiver: decode batch", decode, "Batch.decode: JSON to changes, canonical bytes kept")
-        line("receiver: check signatures", verify, "a SHA-256 per change, one ECDSA verify per block of 256 (cached)")
+        line("receiver: check signatures", verify, "a SHA-256 per change, one ECDSA verify per block of 256")
         line("receiver: apply (checks included)", apply, "admission, merge, log, record, outbox for the parent, commit")
         line("receiver total", decode + apply, "decode + apply: the CPU one hop costs the receiver")
     }

@@ -48,6 +48,8 @@ final class CatalogTests: XCTestCase {
         XCTAssertTrue(f.waitUntil(timeout: 20) {
             try ["gd", "sz", "sz-futian"].allSatisfy { try self.catalog(f, $0).first?["id"] as? String == "ps-enterprise" }
         }, "the entry did not reach every node")
+        // The entry is the source's own, signed: every node holds the district's signature, not a hub's.
+        for id in ["gd", "sz", "sz-futian"] { XCTAssertEqual(try f.signers(id, "_catalog"), ["sz-pingshan": 1], id) }
         let shown = try f.run(["catalog", "show"] + f.fleet.nodeArguments("sz-futian") + ["ps-enterprise"]).check()
         XCTAssertTrue(shown.stdout.contains("统一社会信用代码") && shown.stdout.contains("(key)"), shown.stdout)
 

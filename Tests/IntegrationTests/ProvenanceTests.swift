@@ -72,6 +72,8 @@ final class ProvenanceTests: XCTestCase {
         XCTAssertTrue(f.waitUntil(timeout: 20) {
             (try f.peerStatus("sz-futian", "sz")?["lastError"] as? String ?? "").contains("altered on the way")
         }, f.log("sz-futian"))
+        let metrics = try f.admin("gd", "/metrics").body
+        XCTAssertTrue(metrics.contains(#"syncnode_refused_total{node="gd",kind="signature"}"#), metrics)
         // Nothing forged was applied anywhere, and what came before stays.
         for id in ["gd", "sz-futian"] {
             let records = try f.records(id, "ps-enterprise")

@@ -28,6 +28,9 @@ enum Metrics {
                    return (node + [("peer", parts[0]), ("direction", parts.count > 1 ? parts[1] : "")], Double(value))
                })
         family("syncnode_errors_total", "counter", "Failed exchanges with a neighbour.", byPeer(errors))
+        family("syncnode_refused_total", "counter",
+               "Changes and batches refused or kept out, by kind (signature: a change not as its origin signed it; batch; catalog).",
+               counters.refused.snapshot.sorted { $0.key < $1.key }.map { (node + [("kind", $0.key)], Double($0.value)) })
         family("syncnode_tls_refusals_total", "counter", "Peers refused at the TLS handshake or by authorization, by reason.",
                refusals.snapshot.sorted { $0.key < $1.key }.map { (node + [("reason", $0.key)], Double($0.value)) })
         family("syncnode_outbox_changes", "gauge", "Changes waiting to be sent to a neighbour (lag in changes).",

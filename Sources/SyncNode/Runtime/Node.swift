@@ -1,4 +1,5 @@
 import Foundation
+import Posix
 import SyncCore
 import SyncEngine
 import SyncStore
@@ -23,6 +24,7 @@ public final class Node: Sendable {
     public init(context: NodeContext, log: Log, options: NodeOptions = NodeOptions()) throws {
         self.context = context
         self.log = log
+        Allocator.limitArenas(2)
         try context.checkCertificates()
         let replica = try context.openReplica()
         self.replica = replica
