@@ -132,7 +132,8 @@ public final class ParentLink: Sendable {
             return (0, true)
         }
         let seen = replica.signal.current
-        let lanes = [ChannelBox(channel), spareChannel()]
+        // Lane 0 is the loop's own channel; lane 1's is opened when a second batch is first waiting.
+        func lane(_ number: Int) -> ChannelBox { number == 0 ? ChannelBox(channel) : spareChannel() }
         let current: PushInFlight
         if let sent = ahead.withLock({ value -> PushInFlight? in defer { value = nil }; return value }) {
             current = sent
@@ -142,13 +143,13 @@ public final class ParentLink: Sendable {
                 if idleWait > 0 { replica.signal.wait(after: seen, timeout: idleWait) }
                 return (0, false)
             }
-            current = PushInFlight(batch, lane: 0, on: lanes[0])
+            current = PushInFlight(batch, lane: 0, on: lane(0))
         }
         let batch = current.batch
         guard let last = batch.last else { return (0, false) }
         // The next batch goes now, on the other lane.
         let next = try OutboxBatch.read(replica, peer: parent.id, after: last, limit: batchSize, continuing: true)
-        if next.last != nil { ahead.withLock { $0 = PushInFlight(next, lane: 1 - current.lane, on: lanes[1 - current.lane]) } }
+        if next.last != nil { ahead.withLock { $0 = PushInFlight(next, lane: 1 - current.lane, on: lane(1 - current.lane)) } }
         let answer: PushAnswer
         do { answer = try current.answer() } catch {
             drainAhead()

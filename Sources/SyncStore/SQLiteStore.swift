@@ -42,7 +42,8 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
             writer = try Database(path: path)
             if path != ":memory:" { try SQLiteStore.enableWAL(writer) }
             // A 32 MiB page cache for the writer: random keys touch pages all over the record index.
-            try writer.execute("PRAGMA synchronous=FULL; PRAGMA cache_size=-32768;")
+            // A log restarted after a checkpoint is cut back to 64 MiB: a bulk load does not leave a huge file behind.
+            try writer.execute("PRAGMA synchronous=FULL; PRAGMA cache_size=-32768; PRAGMA journal_size_limit=67108864;")
             if path == ":memory:" {
                 reader = writer
             } else {

@@ -18,6 +18,9 @@ final class NodeSigner: ChangeSigner {
     /// with other leaves is a forgery), bounded.
     private let verified = Mutex<Set<[UInt8]>>([])
     private static let verifiedBound = 20_000
+    /// Origins' certificates already checked against the CA, by the hash of their DER: each is parsed and
+    /// checked once, not once per block (most blocks carry one of a few dozen certificates).
+    private let certified = Mutex<(ca: Date, byDigest: [[UInt8]: (node: String, certificate: Certificate)])>((.distantPast, [:]))
 
     init(context: NodeContext) {
         identity = context.identity
@@ -52,22 +55,39 @@ final class NodeSigner: ChangeSigner {
     func verify(_ block: SignedBlock) throws(ProvenanceError) {
         let seen = digest(block.message + block.signature + block.certificate)
         if verified.withLock({ $0.contains(seen) }) { return }
-        let certificate: Certificate
-        do { certificate = try Certificate(der: block.certificate) } catch { throw ProvenanceError("its certificate is unreadable (\(error))") }
-        let ca: Certificate
-        do { ca = try federationCA() } catch { throw ProvenanceError("the federation CA in \(caFile) cannot be read (\(error))") }
-        guard certificate.isSigned(by: ca) else { throw ProvenanceError("its certificate was not issued by the federation CA") }
+        let certificate = try certifiedCertificate(block)
         let expected = NodeIdentity(federation: identity.federation, node: block.origin)
-        guard certificate.nodeIdentity == expected else {
-            throw ProvenanceError("its certificate is for \(certificate.nodeIdentity?.description ?? "no syncnode node"), not \(expected)")
+        guard certificate.node == block.origin else {
+            throw ProvenanceError("its certificate is for \(NodeIdentity(federation: identity.federation, node: certificate.node)), not \(expected)")
         }
-        guard certificate.verifies(block.signature, of: block.message) else {
+        guard certificate.certificate.verifies(block.signature, of: block.message) else {
             throw ProvenanceError("the signature does not match the block's changes")
         }
         verified.withLock { set in
             if set.count >= Self.verifiedBound { set.removeAll(keepingCapacity: true) }
             set.insert(seen)
         }
+    }
+
+    /// The block's certificate, once it is known the federation CA issued it to a syncnode node.
+    private func certifiedCertificate(_ block: SignedBlock) throws(ProvenanceError) -> (node: String, certificate: Certificate) {
+        let key = digest(block.certificate)
+        let caStamp = modified(caFile)
+        if let known = certified.withLock({ held in held.ca == caStamp ? held.byDigest[key] : nil }) { return known }
+        let certificate: Certificate
+        do { certificate = try Certificate(der: block.certificate) } catch { throw ProvenanceError("its certificate is unreadable (\(error))") }
+        let ca: Certificate
+        do { ca = try federationCA() } catch { throw ProvenanceError("the federation CA in \(caFile) cannot be read (\(error))") }
+        guard certificate.isSigned(by: ca) else { throw ProvenanceError("its certificate was not issued by the federation CA") }
+        guard let named = certificate.nodeIdentity, named.federation == identity.federation else {
+            throw ProvenanceError("its certificate is for \(certificate.nodeIdentity?.description ?? "no syncnode node"), not a node of \(identity.federation)")
+        }
+        let checked = (node: named.node, certificate: certificate)
+        certified.withLock { held in
+            if held.ca != caStamp || held.byDigest.count >= 1_000 { held = (caStamp, [:]) }
+            held.byDigest[key] = checked
+        }
+        return checked
     }
 
     private func federationCA() throws -> Certificate {
@@ -80,7 +100,13 @@ final class NodeSigner: ChangeSigner {
         }
     }
 
+    /// When `path` was last modified, looked at no more than once a second (a renewal is picked up within one).
     private func modified(_ path: String) -> Date {
-        ((try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date) ?? .distantPast
+        let now = Date()
+        if let seen = stamps.withLock({ $0[path] }), now.timeIntervalSince(seen.at) < 1 { return seen.modified }
+        let modified = ((try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date) ?? .distantPast
+        stamps.withLock { $0[path] = (now, modified) }
+        return modified
     }
+    private let stamps = Mutex<[String: (at: Date, modified: Date)]>([:])
 }
