@@ -1,6 +1,7 @@
 import Foundation
 import HTTP1
 import Posix
+import SyncCore
 import SyncTesting
 import TLS
 import XCTest
@@ -70,6 +71,20 @@ final class HostileTests: XCTestCase {
         #"{"dataset":"\#(dataset)","items":{"name":{"h":\#(hlc),"o":"\#(origin)","v":"x"}},"key":"\#(key)","origin":"\#(origin)","region":"\#(region)"}"#
     }
 
+    /// A push body of `changes` (change JSON, seq) signed with `identity`'s own key, as an attacker holding
+    /// that node's credentials signs what it forges: the signature is good, the other defences must hold.
+    func signedPush(_ changes: [(change: String, seq: Int)], as identity: String) throws -> String {
+        let encoded = try changes.map { try ChangeCodec.decode(Array($0.change.utf8)) }
+        let (certFile, keyFile) = certs(identity)
+        let key = try PrivateKey(pemFile: keyFile)
+        let leaves = encoded.flatMap { SHA256Digest.oneShot($0.bytes) }
+        let block = SignedBlock(origin: identity, leaves: leaves, signature: try key.sign(SignedBlock.message(origin: identity, leaves: leaves)),
+                                certificate: try Certificate(pemFile: certFile).der)
+        let entries = encoded.enumerated().map { LogEntry(seq: Int64(changes[$0.offset].seq), body: $0.element.bytes,
+                                                          proof: ChangeProof(block: block, leaf: $0.offset)) }
+        return String(decoding: Batch.encode(entries), as: UTF8.self)
+    }
+
     // MARK: Framing
 
     func testMalformedAndOversizedFramingNeverStopsANode() throws {
@@ -113,7 +128,8 @@ final class HostileTests: XCTestCase {
             ("/v1/push", push(#"{"change":\#(change(key: "P5", origin: "gd")),"seq":100}"#), 403, "may relay only its own writes"),
             ("/v1/push", #"{"changes":[{"change":{"dataset":"ps-enterprise","dataset":"x","items":{},"key":"k","origin":"sz-pingshan","region":"440310"},"seq":100}]}"#, 400, "twice"),
             ("/v1/push", push(#"{"change":\#(change(key: "P6", origin: "sz-pingshan")),"seq":101},{"change":\#(change(key: "P7", origin: "sz-pingshan")),"seq":100}"#), 400, "rise"),
-            ("/v1/push", push(#"{"change":\#(change("nothing", key: "P8", origin: "sz-pingshan")),"seq":100}"#), 422, "no published catalog entry"),
+            ("/v1/push", try signedPush([(change("nothing", key: "P8", origin: "sz-pingshan"), 100)], as: "sz-pingshan"), 422, "no published catalog entry"),
+            ("/v1/push", push(#"{"change":\#(change(key: "P9", origin: "sz-pingshan")),"seq":100}"#), 403, "carries no origin signature"),
             ("/v1/health", #"{"node":"sz-pingshan","time":1,"version":"x","reports":[{"id":"sz-pingshan","name":"n","tier":"district","region":"440310","state":"ok","problems":[],"outbox":0,"lagSeconds":0,"conflicts":0,"records":0,"ageSeconds":9223372036854775000}]}"#, 400, "ageSeconds"),
             ("/v1/health", #"{"node":"sz-futian","time":1,"version":"x"}"#, 400, "certificate is node 'sz-pingshan'"),
         ]
@@ -169,7 +185,7 @@ final class HostileTests: XCTestCase {
         }
         let stamp = Int64(Date().timeIntervalSince1970 * 1000) << 16
         let change = #"{"dataset":"_catalog","items":{"entry":{"h":\#(stamp),"o":"sz-futian","v":"\#(escaped)"}},"key":"ps-enterprise","origin":"sz-futian","region":"440304"}"#
-        let answer = try post("/v1/push", #"{"changes":[{"change":\#(change),"seq":1000}]}"#, as: "sz-futian")
+        let answer = try post("/v1/push", try signedPush([(change, 1000)], as: "sz-futian"), as: "sz-futian")
         XCTAssertEqual(answer.status, 200, answer.text)
         XCTAssertEqual(try catalogSource("sz"), "sz-pingshan", "kept out")
         Thread.sleep(forTimeInterval: 1)
