@@ -43,6 +43,11 @@ final class ProvenanceTests: XCTestCase {
         XCTAssertTrue(f.waitUntil(timeout: 30) { try f.records("gz-tianhe", "ps-enterprise").count == 203 }, f.log("gz-tianhe"))
         XCTAssertTrue(f.waitUntil(timeout: 10) { f.log("gz-tianhe").contains("event=resync_finished") }, f.log("gz-tianhe"))
         XCTAssertEqual(try f.signers("gz-tianhe", "ps-enterprise"), ["sz-pingshan": 203], "the resync replays the origin's signatures")
+        // What an auditor runs: every change held is checked again and its signer named.
+        let audit = try f.run(["audit", "signatures"] + f.fleet.nodeArguments("gz-tianhe") + ["--dataset", "ps-enterprise"])
+        XCTAssertEqual(audit.status, 0, audit.stdout + audit.stderr)
+        XCTAssertTrue(audit.stdout.contains("sz-pingshan") && audit.stdout.contains("203") && audit.stdout.contains("every one signed by its origin"),
+                      audit.stdout)
     }
 
     func testACompromisedCityCannotAlterADistrictsChangeForTheProvinceOrTheOtherDistrict() throws {
@@ -61,6 +66,12 @@ final class ProvenanceTests: XCTestCase {
         _ = f.stop("sz")
         let forged = try tamper(f, "sz", replacing: "原值", with: "伪造")
         XCTAssertGreaterThan(forged, 0, "the city's log holds the change")
+        // An auditor at the city finds it too, naming the record.
+        let audit = try f.run(["audit", "signatures"] + f.fleet.nodeArguments("sz"))
+        XCTAssertEqual(audit.status, 1, audit.stdout + audit.stderr)
+        XCTAssertTrue(audit.stdout.contains("ps-enterprise/E2") && audit.stdout.contains("altered on the way"), audit.stdout)
+        let record = try f.run(["audit", "signatures"] + f.fleet.nodeArguments("sz") + ["--dataset", "ps-enterprise", "--key", "E1"]).check()
+        XCTAssertTrue(record.stdout.contains("✓ signed by sz-pingshan"), record.stdout)
         for id in ["sz", "gd", "sz-futian"] { try f.start(id) }
         // Above: the province refuses the city's push, naming the change and its origin.
         XCTAssertTrue(f.waitUntil(timeout: 20) {

@@ -21,7 +21,7 @@ enum CLI {
         CommandSpec(ConflictsRefuseCommand.self), CommandSpec(CorrectCommand.self), CommandSpec(CorrectionsListCommand.self),
         CommandSpec(CorrectionsAckCommand.self), CommandSpec(CorrectionsExtendCommand.self), CommandSpec(CorrectionsResolveCommand.self),
         CommandSpec(CorrectionsRefuseCommand.self), CommandSpec(QualityNotifyCommand.self), CommandSpec(AuditListCommand.self),
-        CommandSpec(AuditVerifyCommand.self), CommandSpec(DemoCommand.self),
+        CommandSpec(AuditVerifyCommand.self), CommandSpec(AuditSignaturesCommand.self), CommandSpec(DemoCommand.self),
     ]
 
     static var overview: String {

@@ -151,6 +151,10 @@ enum DemoCommand: Command {
                                                reports: try rootReplica.store.read { try $0.subtreeReports(now: Date()) }).rendered())
         say.line("")
         say.write(rootStatus.rendered())
+        // Provenance: what the province holds, checked again against each origin's signature.
+        let signatures = try fleet.run(["audit", "signatures"] + fleet.nodeArguments(root.id))
+        say.line("\n  可追溯 provenance at \(root.id) (syncnode audit signatures): every change is signed by the node that made it")
+        say.write(signatures.stdout.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n")
         if let port = root.adminPort {
             say.line("\n  dashboard 仪表盘: http://127.0.0.1:\(port)/   (metrics: http://127.0.0.1:\(port)/metrics)")
         }
@@ -163,6 +167,7 @@ enum DemoCommand: Command {
         say.line("  \(exe) conflicts \(flags)")
         say.line("  \(exe) share list \(flags)")
         say.line("  \(exe) audit list \(flags)")
+        say.line("  \(exe) audit signatures \(flags) --dataset ps-enterprise")
         say.line("  \(exe) verify \(flags) --dataset cq-population --key P4415020000000 gender=男")
         say.line("  \(exe) write \(flags) --dataset ps-enterprise uscc=91440310MA5DEM001Q region=440310 name=演示企业")
 
