@@ -79,6 +79,7 @@ func replication(report: Report, directory: String) throws {
           NodeUsage.idleCPU(fleet: fleet, ids: ["sz-pingshan", "sz", "gd"], seconds: 1).values.contains(where: { $0 > 0.05 }) {}
     report.say(String(format: "  (nodes idle %.0f s after the hops)", Date().timeIntervalSince(settled)))
     let writer = LocalWriter(replica: try fleet.replica("sz-pingshan"))
+    _ = try writer.replica.signer?.sign(leaves: [UInt8](repeating: 0, count: 32))   // its key loaded, as in a running node
     let province = try SQLiteStore(readingOnly: "\(fleet.data("gd"))/node.db")
     var latencies: [Double] = []
     for i in 0..<samples {

@@ -71,14 +71,9 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
             db.setBusyTimeout(milliseconds: 1000)
             checkpointer = db
         }
-        let (frames, left) = try wrap { try checkpointer!.first("PRAGMA wal_checkpoint(PASSIVE)") { ($0.int(1), $0.int(1) - $0.int(2)) } ?? (0, 0) }
-        // Under a steady stream of commits a passive checkpoint never catches up with the log's end, so
-        // the log only grows (into fresh disk blocks, each zeroed). Past 64 MiB, wait for a gap between
-        // commits and copy the rest, so the next commit starts the log again from its beginning.
-        if frames > 16_384 {
-            return try wrap { try checkpointer!.first("PRAGMA wal_checkpoint(RESTART)") { $0.int(1) - $0.int(2) } ?? 0 }
-        }
-        return left
+        // Passive only: a RESTART would block commits while it waits for readers. Under a steady stream
+        // the log grows until a quiet moment, then restarts from its beginning and is cut back to 64 MiB.
+        return try wrap { try checkpointer!.first("PRAGMA wal_checkpoint(PASSIVE)") { $0.int(1) - $0.int(2) } ?? 0 }
     }
 
     /// The writer connection's `PRAGMA synchronous` (2 = FULL), for tests.
