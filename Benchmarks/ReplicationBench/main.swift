@@ -71,6 +71,14 @@ func replication(report: Report, directory: String) throws {
     // The bulk phases left hundreds of MB of dirty pages that the kernel writes back over the next
     // half minute, and every fsync on the way waits behind them: flush them first (sync(1)).
     let settled = Date()
+    // Likewise the nodes' checkpointers are still copying the bulk phases' write-ahead logs into their
+    // databases, and a commit's fsync queues behind that copy's: finish the copy first (a checkpoint
+    // from a connection of the bench's own, which waits for the nodes' commits like any other).
+    for id in ["sz-pingshan", "sz", "gd"] {
+        let db = try Database(path: "\(fleet.data(id))/node.db")
+        db.setBusyTimeout(milliseconds: 10_000)
+        _ = try db.first("PRAGMA wal_checkpoint(TRUNCATE)") { $0.int(0) }
+    }
     let flush = Process()
     flush.executableURL = URL(fileURLWithPath: "/bin/sync")
     try flush.run()

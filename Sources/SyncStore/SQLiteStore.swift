@@ -5,15 +5,23 @@ public import SyncCore
 /// A node's state in one SQLite database in its data directory (WAL,
 /// synchronous=FULL, numbered migrations): the `ReplicaStore` a running node uses.
 ///
-/// Two connections: one writer, behind a lock, and one reader, so status
+/// One writer connection, behind a lock, and up to three readers, so status
 /// pages and outbox reads never wait behind a write transaction (WAL lets
-/// readers run beside the writer). An in-memory store (`inMemory`) uses one
-/// connection for both.
+/// readers run beside the writer) nor, mostly, behind each other: a long read
+/// (a page counting records per region) does not hold up the replication
+/// loops' short ones. Readers are opened as reads overlap. An in-memory store
+/// (`inMemory`) uses one connection for everything.
 public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each connection is used under its own lock only
     private let writer: Database
     private let writeLock = NSLock()
+    /// The first reader; it alone answers `externalCommits` (its data version counts others' commits).
     private let reader: Database
     private let readLock = NSLock()
+    /// Readers not in use, and how many may be in use at once.
+    private var idleReaders: [Database] = []
+    private var readersOpen = 1
+    private let poolLock = NSLock()
+    private let readerSlots: DispatchSemaphore
     private var checkpointer: Database?
     private let checkpointLock = NSLock()
     /// The database file, or ":memory:".
@@ -50,6 +58,7 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
                 reader = try Database(path: path)
                 try reader.execute("PRAGMA query_only = 1; PRAGMA cache_size=-8192;")
             }
+            readerSlots = DispatchSemaphore(value: path == ":memory:" ? 1 : SQLiteStore.readerLimit)
         } catch let error as SQLiteError {
             throw SQLiteStore.explain(error, path: path)
         }
@@ -123,6 +132,7 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
             reader = try Database(path: path, readOnly: true)
             try reader.execute("PRAGMA query_only = 1")
             writer = reader
+            readerSlots = DispatchSemaphore(value: 1)
         } catch let error as SQLiteError {
             throw SQLiteStore.explain(error, path: path)
         }
@@ -133,11 +143,53 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
         try SQLiteStore(path: ":memory:", nodeID: nodeID, federation: federation)
     }
 
+    /// Most reader connections open at once.
+    static let readerLimit = 3
+
     public func read<T>(_ body: (any ReplicaReading) throws -> T) throws -> T {
         if reader === writer && !readOnly { return try write { try body($0) } }
-        readLock.lock()
-        defer { readLock.unlock() }
-        return try wrap { try body(StoreAccess(db: reader)) }
+        if readOnly {
+            readLock.lock()
+            defer { readLock.unlock() }
+            return try wrap { try body(StoreAccess(db: reader)) }
+        }
+        readerSlots.wait()
+        defer { readerSlots.signal() }
+        let connection = try takeReader()
+        defer { giveBack(connection) }
+        return try wrap { try body(StoreAccess(db: connection)) }
+    }
+
+    /// A reader not in use (the first one under its lock), or a new one: a slot is held, so one is free or may be opened.
+    private func takeReader() throws -> Database {
+        if readLock.try() { return reader }
+        poolLock.lock()
+        if let idle = idleReaders.popLast() {
+            poolLock.unlock()
+            return idle
+        }
+        readersOpen += 1
+        poolLock.unlock()
+        do {
+            let opened = try wrap { try Database(path: path) }
+            try wrap { try opened.execute("PRAGMA query_only = 1; PRAGMA cache_size=-4096;") }
+            return opened
+        } catch {
+            poolLock.lock()
+            readersOpen -= 1
+            poolLock.unlock()
+            throw error
+        }
+    }
+
+    private func giveBack(_ connection: Database) {
+        if connection === reader {
+            readLock.unlock()
+            return
+        }
+        poolLock.lock()
+        idleReaders.append(connection)
+        poolLock.unlock()
     }
 
     /// WAL mode keeps commits in order, so a commit with synchronous=NORMAL (no fsync) becomes

@@ -46,6 +46,34 @@ final class StoreTests: XCTestCase {
         }
     }
 
+    func testALongReadDoesNotHoldUpShortOnes() throws {
+        let store = try SQLiteStore(path: "\(try directory())/node.db", nodeID: "sz", federation: "gd-test")
+        try store.write { try $0.setNodeMeta("k", "v") }
+        let started = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        let long = Thread {
+            _ = try? store.read { reader -> String? in
+                started.signal()
+                release.wait()   // a dashboard counting records per region, say
+                return try reader.nodeMeta("k")
+            }
+        }
+        long.start()
+        started.wait()
+        // Meanwhile the replication loops read, several at once: each gets an answer while the long read goes on.
+        let answers = Mutex<[String?]>([])
+        let done = DispatchGroup()
+        for _ in 0..<6 {
+            DispatchQueue.global().async(group: done) {
+                let value = try? store.read { try $0.nodeMeta("k") }
+                answers.withLock { $0.append(value ?? nil) }
+            }
+        }
+        XCTAssertEqual(done.wait(timeout: .now() + 10), .success, "short reads waited for the long one")
+        XCTAssertEqual(answers.withLock { $0 }, Array(repeating: "v", count: 6))
+        release.signal()
+        long.cancel()
+    }
+
     func testMigrationsAreNumberedInOrder() {
         XCTAssertEqual(Schema.migrations.map { $0.version }, Array(1...Schema.migrations.count))
     }
