@@ -4,6 +4,16 @@ import SyncCore
 /// origin's signature before anything of it is applied; every change logged
 /// keeps its origin's signed block — a relayed one the block it came with, one
 /// made here a block this node signs when the transaction (or 256 changes) ends.
+/// A node could not sign the changes it made: its certificate or key cannot be read. Nothing was written.
+public struct SigningError: Error, CustomStringConvertible, Sendable {
+    public let node: String
+    public let reason: String
+
+    public var description: String {
+        "\(node) cannot sign its changes, so nothing was written: \(reason)"
+    }
+}
+
 extension ApplyRun {
     /// Refuses a change from a neighbour that is not what its origin signed.
     /// - Parameter verifiedBlock: the change's block was verified for the change before it.
@@ -55,7 +65,8 @@ extension ApplyRun {
         ownBlock = nil
         let block: SignedBlock
         do { block = try signer.sign(leaves: pending.leaves) } catch {
-            throw ReplicationError("\(node) cannot sign its changes: \(error); its key must be readable (syncnode cert issue)")
+            // Not a change's fault (an import must not report it once per row): an error of its own.
+            throw SigningError(node: node, reason: "\(error)")
         }
         try tx.storeBlock(block, id: pending.id)
     }

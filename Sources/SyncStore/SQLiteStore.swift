@@ -19,7 +19,6 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
     private let readLock = NSLock()
     /// Readers not in use, and how many may be in use at once.
     private var idleReaders: [Database] = []
-    private var readersOpen = 1
     private let poolLock = NSLock()
     private let readerSlots: DispatchSemaphore
     private var checkpointer: Database?
@@ -164,22 +163,12 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
     private func takeReader() throws -> Database {
         if readLock.try() { return reader }
         poolLock.lock()
-        if let idle = idleReaders.popLast() {
-            poolLock.unlock()
-            return idle
-        }
-        readersOpen += 1
+        let idle = idleReaders.popLast()
         poolLock.unlock()
-        do {
-            let opened = try wrap { try Database(path: path) }
-            try wrap { try opened.execute("PRAGMA query_only = 1; PRAGMA cache_size=-4096;") }
-            return opened
-        } catch {
-            poolLock.lock()
-            readersOpen -= 1
-            poolLock.unlock()
-            throw error
-        }
+        if let idle { return idle }
+        let opened = try wrap { try Database(path: path) }
+        try wrap { try opened.execute("PRAGMA query_only = 1; PRAGMA cache_size=-4096;") }
+        return opened
     }
 
     private func giveBack(_ connection: Database) {

@@ -108,6 +108,15 @@ final class TransferTests: XCTestCase {
         let badJSON = try importing(try file("bad.jsonl", "{\"uscc\": \"Z\", \"region\": \"440310\", \"colour\": 1}\n{oops\n"))
         XCTAssertTrue(badJSON.stderr.contains("row 1") && badJSON.stderr.contains("no data item 'colour'"), badJSON.stderr)
         XCTAssertTrue(badJSON.stderr.contains("row 2") && badJSON.stderr.contains("not valid JSON"), badJSON.stderr)
+        // Run without the node's certificate directory it cannot sign: one error saying so (not one per row), nothing applied.
+        let rows = (0..<600).map { "N\($0),440310,无证书\($0)" }.joined(separator: "\n")
+        let unsigned = try f.run(["import"] + f.fleet.nodeArguments("sz-pingshan", certs: "\(f.directory)/no-certs")
+                                 + ["--dataset", "ps-enterprise", try file("unsigned.csv", "uscc,region,name\n" + rows + "\n")])
+        XCTAssertEqual(unsigned.status, 1)
+        XCTAssertTrue(unsigned.stderr.contains("cannot sign its changes, so nothing was written") && unsigned.stderr.contains("--certs DIR"),
+                      unsigned.stderr)
+        XCTAssertFalse(unsigned.stderr.contains("row "), "not a row's fault: \(unsigned.stderr)")
+        XCTAssertEqual(try exporting().split(separator: "\n").count, 2, "the dataset is unchanged")
     }
 
     func testExportByRegionToAFile() throws {

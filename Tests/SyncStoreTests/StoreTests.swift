@@ -71,7 +71,6 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(done.wait(timeout: .now() + 10), .success, "short reads waited for the long one")
         XCTAssertEqual(answers.withLock { $0 }, Array(repeating: "v", count: 6))
         release.signal()
-        long.cancel()
     }
 
     func testMigrationsAreNumberedInOrder() {

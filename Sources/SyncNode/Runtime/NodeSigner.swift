@@ -39,6 +39,11 @@ final class NodeSigner: ChangeSigner {
         let stamp = modified(certificateFile)
         let credentials = try own.withLock { held in
             if let held, held.stamp == stamp { return held }
+            guard FileManager.default.isReadableFile(atPath: certificateFile), FileManager.default.isReadableFile(atPath: keyFile) else {
+                throw SyncNodeError("sign changes as \(identity.node)", "\(certificateFile) or \(keyFile) is missing or unreadable",
+                                    hint: "name the node's certificate directory (--certs DIR, or \"certs\" in its configuration file), "
+                                        + "or issue its certificate (syncnode cert issue)")
+            }
             let certificate = try Certificate(pemFile: certificateFile)
             guard certificate.nodeIdentity == identity else {
                 throw SyncNodeError("sign changes as \(identity.node)", "\(certificateFile) is not \(identity)'s certificate",
