@@ -56,7 +56,7 @@ let package = Package(
 
         .executableTarget(name: "syncnode", dependencies: ["SyncNode", "SyncTesting", "TextEncoding"], swiftSettings: strict),
         // Benchmarks (release build, not tests): `swift build -c release && .build/release/syncnode-bench`.
-        .executableTarget(name: "syncnode-bench", dependencies: ["SyncTesting", "SyncNode", "SQLite", "SyncCore"],
+        .executableTarget(name: "syncnode-bench", dependencies: ["SyncTesting", "SyncNode", "SQLite", "SyncCore", "SyncStore"],
                           path: "Benchmarks/ReplicationBench", swiftSettings: strict),
 
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
