@@ -10,10 +10,10 @@ import SyncTesting
 /// in the receiver's decode, signature checks and apply. Each stage is timed
 /// alone over the same batches, so their sum is the CPU a hop spends per
 /// change on each side. As in a running node, checkpoints are not part of any
-/// commit: they run between batches, outside the timed stages (a node runs
-/// them on a thread of their own).
+/// commit: they run after each `checkpointInterval` seconds of work (a node's
+/// checkpointer ticks once a second), timed apart from the stages.
 enum Stages {
-    static func run(records: Int, batch: Int, keys: Rows.KeyOrder, directory: String, report: Report) throws {
+    static func run(records: Int, batch: Int, keys: Rows.KeyOrder, checkpointInterval: Double = 1, directory: String, report: Report) throws {
         let rows = Rows(order: keys)
         let layout = try FleetTopology(federation: "bench", nodes: [
             .init(id: "gd", tier: "province", region: "440000", name: "广东省"),
@@ -26,12 +26,15 @@ enum Stages {
         let district = try fleet.replica("sz-pingshan"), city = try fleet.replica("sz")
         let stores = [district.store, city.store].compactMap { $0 as? SQLiteStore }
         for store in stores { try store.checkpointInBackground() }
-        var checkpointing = 0.0
-        /// A checkpoint of both stores, its time left out of the stage being timed.
-        func checkpoint() throws {
+        var checkpointing = 0.0, working = Date()
+        /// A checkpoint of both stores once `checkpointInterval` seconds of work have passed (or `now`),
+        /// its time left out of the stage being timed.
+        func checkpoint(now: Bool = false) throws {
+            guard now || Date().timeIntervalSince(working) >= checkpointInterval else { return }
             let start = Date()
             for store in stores { try store.checkpoint() }
             checkpointing += Date().timeIntervalSince(start)
+            working = Date()
         }
         report.say("syncnode stages — \(records) records, \(keys.rawValue) keys, in batches of \(batch), one process, real SQLite files and keys (µs per change)")
 
@@ -46,6 +49,7 @@ enum Stages {
             _ = try writer.write(dataset: "enterprise", rows: values)
             try checkpoint()
         }
+        try checkpoint(now: true)
         let origin = Date().timeIntervalSince(clock) - checkpointing
 
         // The sender: outbox pages read and encoded as they go on the wire.
@@ -80,10 +84,12 @@ enum Stages {
         let verify = Date().timeIntervalSince(clock)
         clock = Date()
         checkpointing = 0
+        working = Date()
         for batch in batches {
             try city.apply(batch.entries, from: "sz-pingshan", cursor: ("received", batch.entries.last?.seq ?? 0))
             try checkpoint()
         }
+        try checkpoint(now: true)
         let apply = Date().timeIntervalSince(clock) - checkpointing
 
         // One block's signature at the origin and its first check at a receiver (what a single change pays at each).
@@ -107,7 +113,7 @@ enum Stages {
         line("receiver: decode batch", decode, "Batch.decode: JSON to changes, canonical bytes kept")
         line("receiver: check signatures", verify, "a SHA-256 per change, one ECDSA verify per block of 256")
         line("receiver: apply (checks included)", apply, "admission, merge, log, record, outbox for the parent, commit")
-        line("checkpoints (not in the above)", checkpointing, "write-ahead logs copied into the databases, between batches")
+        line("checkpoints (not in the above)", checkpointing, String(format: "the city's write-ahead log copied into its database every %g s of apply", checkpointInterval))
         line("receiver total", decode + apply, "decode + apply: the CPU one hop costs the receiver")
         report.say(String(format: "  a block: signed in %.0f µs at its origin, verified in %.0f µs at a receiver the first time (medians of 200)",
                           signTimes.sorted()[100] * 1e6, verifyTimes.sorted()[100] * 1e6))

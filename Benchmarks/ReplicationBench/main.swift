@@ -4,7 +4,7 @@
 //
 //   swift build -c release && .build/release/syncnode-bench [replication] [--records N] [--samples N]
 //                                  [--keys sequential|random] [--peers DIR] [--dir DIR]
-//   .build/release/syncnode-bench stages   [--records 200000] [--batch 4000] [--keys sequential|random]
+//   .build/release/syncnode-bench stages   [--records 200000] [--batch 4000] [--keys sequential|random] [--checkpoint-interval 1]
 //   .build/release/syncnode-bench fan-in   [--children 100] [--records 3000]
 //   .build/release/syncnode-bench province [--cities 21] [--districts 122] [--samples 50]
 import Foundation
@@ -147,7 +147,8 @@ do {
     switch mode {
     case "replication": try replication(report: report, directory: directory)
     case "stages": try Stages.run(records: number("records", 200_000), batch: number("batch", 4000),
-                                  keys: Rows.KeyOrder(rawValue: option("keys") ?? "sequential") ?? .sequential, directory: directory, report: report)
+                                  keys: Rows.KeyOrder(rawValue: option("keys") ?? "sequential") ?? .sequential,
+                                  checkpointInterval: Double(option("checkpoint-interval") ?? "1") ?? 1, directory: directory, report: report)
     case "fan-in": try FanIn.run(children: number("children", 100), records: number("records", 3000), directory: directory, report: report)
     case "province": try Province.run(cities: number("cities", 21), districts: number("districts", 122), samples: number("samples", 50),
                                       directory: directory, report: report)
