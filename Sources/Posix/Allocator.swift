@@ -10,10 +10,24 @@ public enum Allocator {
     /// what is live. (`mallopt` is in <malloc.h>, which Swift's Glibc module does not export: it is
     /// looked up by name; `M_ARENA_MAX` is -8 in glibc.)
     public static func limitArenas(_ count: Int32) {
+        mallopt(-8, count)
+    }
+
+    /// Serves every allocation of `bytes` or more with its own mapping, returned to the system when
+    /// freed. glibc starts at 128 KiB and raises the threshold each time such a block is freed (up to
+    /// 32 MiB), after which a batch's buffers (a body of a few MB, arrays of thousands of entries)
+    /// come from the heap and leave it fragmented at its peak. A fixed threshold keeps them out of it.
+    /// (`M_MMAP_THRESHOLD` is -3; setting it also fixes the trim threshold at its default.)
+    public static func mapLargeBlocks(from bytes: Int32) {
+        mallopt(-3, bytes)
+    }
+
+    /// `mallopt(3)`, looked up by name.
+    private static func mallopt(_ option: Int32, _ value: Int32) {
         #if canImport(Glibc)
         typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }   // RTLD_DEFAULT
-        _ = unsafeBitCast(symbol, to: MallOpt.self)(-8, count)
+        _ = unsafeBitCast(symbol, to: MallOpt.self)(option, value)
         #endif
     }
 }

@@ -57,7 +57,7 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
                 reader = writer
             } else {
                 reader = try Database(path: path)
-                try reader.execute("PRAGMA query_only = 1; PRAGMA cache_size=-8192;")
+                try reader.execute("PRAGMA query_only = 1; PRAGMA cache_size=-4096;")
             }
             readerSlots = DispatchSemaphore(value: path == ":memory:" ? 1 : SQLiteStore.readerLimit)
         } catch let error as SQLiteError {

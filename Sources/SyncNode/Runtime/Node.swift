@@ -25,6 +25,7 @@ public final class Node: Sendable {
         self.context = context
         self.log = log
         Allocator.limitArenas(2)
+        Allocator.mapLargeBlocks(from: 256 * 1024)
         try context.checkCertificates()
         let replica = try context.openReplica()
         self.replica = replica
