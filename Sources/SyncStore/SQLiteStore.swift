@@ -50,7 +50,8 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
             if path != ":memory:" { try SQLiteStore.enableWAL(writer) }
             // A 16 MiB page cache for the writer. Random keys touch pages all over the record index, but
             // the pages come from the OS's cache at ~1 µs: 32 MiB, 256 MiB or mmap measured no faster
-            // (`syncnode-bench stages --keys random`, 1M records), and every MiB is resident at a hub.
+            // beyond this machine's run-to-run noise (`syncnode-bench stages --keys random`, 1M records;
+            // docs/scaling.md), and every MiB is resident at a hub.
             // A log restarted after a checkpoint is cut back to 64 MiB: a bulk load does not leave a huge file behind.
             try writer.execute("PRAGMA synchronous=FULL; PRAGMA cache_size=-16384; PRAGMA journal_size_limit=67108864;")
             if path == ":memory:" {
