@@ -74,8 +74,7 @@ enum Province {
             let region = nodes.first { $0.id == district }!.region
             let key = "UP\(i)"
             let writer = LocalWriter(replica: try fleet.replica(district))
-            // The writer's key is read at its first signature: a running node has it loaded, so load it before the clock starts.
-            _ = try writer.replica.signer?.sign(leaves: [UInt8](repeating: 0, count: 32))
+            try writer.loadKey()
             let start = Date()
             try writer.write(dataset: dataset, values: ["id": .string(key), "region": .string(region), "text": .string("上报\(i)")])
             while try stores["gd"]!.read({ try $0.record(dataset: dataset, key: key) }) == nil { Thread.sleep(forTimeInterval: 0.0005) }
@@ -87,7 +86,7 @@ enum Province {
 
         // A province write with backflow `all` reaching every district.
         let writer = LocalWriter(replica: try fleet.replica("gd"))
-        _ = try writer.replica.signer?.sign(leaves: [UInt8](repeating: 0, count: 32))   // its key loaded, as in a running node
+        try writer.loadKey()
         var down: [Double] = []
         for i in 0..<max(3, samples / 20) {
             let key = "ALL\(i)"

@@ -59,11 +59,17 @@ func replication(report: Report, directory: String) throws {
     let watch = try Progress(fleet: fleet)
     try fleet.start("sz", extra: ["--log-level", "warning"])
     try fleet.start("sz-pingshan", extra: ["--log-level", "warning"])
-    let hop1 = try watch.time("sz", from: "sz-pingshan", reaching: total, report: report)
-    report.say(String(format: "hop district → city:         %9.0f records/s (%.1f s, %.0f%% of raw)", Double(total) / hop1, hop1, 100 * Double(total) / hop1 / rawRate))
+    func say(_ hop: String, _ measured: (rate: Double?, seconds: Double)) {
+        guard let rate = measured.rate else {
+            return report.say("\(hop)  done in under 0.1 s: too few records to time (use --records 100000 or more)")
+        }
+        report.say(String(format: "%@ %9.0f records/s (%.1f s, %.0f%% of raw)", hop, rate, measured.seconds, 100 * rate / rawRate))
+    }
+    let hop1 = try watch.rate("sz", from: "sz-pingshan", reaching: total, report: report)
+    say("hop district → city:        ", hop1)
     try fleet.start("gd", extra: ["--log-level", "warning"])
-    let hop2 = try watch.time("gd", from: "sz", reaching: total, report: report)
-    report.say(String(format: "hop city → province:         %9.0f records/s (%.1f s, %.0f%% of raw)", Double(total) / hop2, hop2, 100 * Double(total) / hop2 / rawRate))
+    let hop2 = try watch.rate("gd", from: "sz", reaching: total, report: report)
+    say("hop city → province:        ", hop2)
 
     // 3. Single-change latency district → province with every node up and idle: after the bulk
     // hops the nodes still trim outboxes and checkpoint their WAL for a while; wait until all
@@ -87,7 +93,7 @@ func replication(report: Report, directory: String) throws {
           NodeUsage.idleCPU(fleet: fleet, ids: ["sz-pingshan", "sz", "gd"], seconds: 1).values.contains(where: { $0 > 0.05 }) {}
     report.say(String(format: "  (nodes idle %.0f s after the hops)", Date().timeIntervalSince(settled)))
     let writer = LocalWriter(replica: try fleet.replica("sz-pingshan"))
-    _ = try writer.replica.signer?.sign(leaves: [UInt8](repeating: 0, count: 32))   // its key loaded, as in a running node
+    try writer.loadKey()
     let province = try SQLiteStore(readingOnly: "\(fleet.data("gd"))/node.db")
     var latencies: [Double] = []
     for i in 0..<samples {
@@ -127,10 +133,13 @@ func replication(report: Report, directory: String) throws {
     // 7. The peers, in the same run.
     guard let peersDirectory else { return }
     let peers = Peers.measure(directory: peersDirectory, rows: total, report: report)
-    func ratio(_ ours: Double, _ theirs: Double?) -> String { theirs.map { String(format: "%.2f×", ours / $0) } ?? "n/a" }
+    func ratio(_ ours: Double?, _ theirs: Double?) -> String {
+        guard let ours, let theirs else { return "n/a" }
+        return String(format: "%.2f×", ours / theirs)
+    }
     report.say(String(format: "PostgreSQL 15 one hop catch-up %.0f rows/s, streaming %.0f rows/s, two hops catch-up %.0f rows/s; 2-hop latency p50 %.1f ms p99 %.1f ms (sub-sync on)",
                       peers.catchUp ?? .nan, peers.streaming ?? .nan, peers.chainCatchUp ?? .nan, peers.chainLatencyP50 ?? .nan, peers.chainLatencyP99 ?? .nan))
-    report.say("syncnode / PostgreSQL: hop 1 \(ratio(Double(total) / hop1, peers.catchUp)), hop 2 \(ratio(Double(total) / hop2, peers.catchUp)), "
+    report.say("syncnode / PostgreSQL: hop 1 \(ratio(hop1.rate, peers.catchUp)), hop 2 \(ratio(hop2.rate, peers.catchUp)), "
                + "two hops \(ratio(Double(endToEnd) / e2e, peers.chainCatchUp)), latency p99 \(ratio(peers.chainLatencyP99 ?? .nan, latency.p99)) (PostgreSQL's / ours)")
     if let bulk = peers.sqliteRandom { report.say(String(format: "raw SQLite floor from the peers' C program (random ids, synchronous=NORMAL): %.0f rows/s", bulk)) }
 }

@@ -1,9 +1,5 @@
 import SyncCore
 
-/// Provenance in the apply pipeline: a received change is checked against its
-/// origin's signature before anything of it is applied; every change logged
-/// keeps its origin's signed block — a relayed one the block it came with, one
-/// made here a block this node signs when the transaction (or 256 changes) ends.
 /// A node could not sign the changes it made: its certificate or key cannot be read. Nothing was written.
 public struct SigningError: Error, CustomStringConvertible, Sendable {
     public let node: String
@@ -14,6 +10,10 @@ public struct SigningError: Error, CustomStringConvertible, Sendable {
     }
 }
 
+/// Provenance in the apply pipeline: a received change is checked against its
+/// origin's signature before anything of it is applied; every change logged
+/// keeps its origin's signed block — a relayed one the block it came with, one
+/// made here a block this node signs when the transaction (or 256 changes) ends.
 extension ApplyRun {
     /// Refuses a change from a neighbour that is not what its origin signed.
     /// - Parameter verifiedBlock: the change's block was verified for the change before it.

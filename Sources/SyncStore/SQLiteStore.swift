@@ -58,7 +58,7 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
                 reader = writer
             } else {
                 reader = try Database(path: path)
-                try reader.execute("PRAGMA query_only = 1; PRAGMA cache_size=-4096;")
+                try reader.execute(SQLiteStore.readerSettings)
             }
             readerSlots = DispatchSemaphore(value: path == ":memory:" ? 1 : SQLiteStore.readerLimit)
         } catch let error as SQLiteError {
@@ -147,6 +147,8 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
 
     /// Most reader connections open at once.
     static let readerLimit = 3
+    /// Every reader: reads only, 4 MiB of pages (its reads are mostly sequential: outbox pages, status).
+    static let readerSettings = "PRAGMA query_only = 1; PRAGMA cache_size=-4096;"
 
     public func read<T>(_ body: (any ReplicaReading) throws -> T) throws -> T {
         if reader === writer && !readOnly { return try write { try body($0) } }
@@ -170,7 +172,7 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
         poolLock.unlock()
         if let idle { return idle }
         let opened = try wrap { try Database(path: path) }
-        try wrap { try opened.execute("PRAGMA query_only = 1; PRAGMA cache_size=-4096;") }
+        try wrap { try opened.execute(SQLiteStore.readerSettings) }
         return opened
     }
 
