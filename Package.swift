@@ -59,6 +59,7 @@ let package = Package(
         .executableTarget(name: "syncnode-bench", dependencies: ["SyncTesting", "SyncNode", "SQLite", "SyncCore", "SyncStore"],
                           path: "Benchmarks/ReplicationBench", swiftSettings: strict),
 
+        .testTarget(name: "PosixTests", dependencies: ["Posix"], swiftSettings: strict),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
         .testTarget(name: "TextEncodingTests", dependencies: ["TextEncoding"], swiftSettings: strict),
         .testTarget(name: "HTTPSClientTests", dependencies: ["HTTPSClient", "TLS", "Posix", "HTTP1"], swiftSettings: strict),

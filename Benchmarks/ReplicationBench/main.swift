@@ -5,6 +5,7 @@
 //   swift build -c release && .build/release/syncnode-bench [replication] [--records N] [--samples N]
 //                                  [--keys sequential|random] [--peers DIR] [--dir DIR]
 //   .build/release/syncnode-bench stages   [--records 200000] [--batch 4000] [--keys sequential|random] [--checkpoint-interval 1]
+//   .build/release/syncnode-bench latency  --dir DIR [--samples 200]   (the nodes of a replication run kept with --dir, again)
 //   .build/release/syncnode-bench fan-in   [--children 100] [--records 3000]
 //   .build/release/syncnode-bench province [--cities 21] [--districts 122] [--samples 50]
 import Foundation
@@ -72,40 +73,11 @@ func replication(report: Report, directory: String) throws {
     say("hop city → province:        ", hop2)
 
     // 3. Single-change latency district → province with every node up and idle: after the bulk
-    // hops the nodes still trim outboxes and checkpoint their WAL for a while; wait until all
-    // three use less than 5 % of a core (at most a minute).
-    // The bulk phases left hundreds of MB of dirty pages that the kernel writes back over the next
-    // half minute, and every fsync on the way waits behind them: flush them first (sync(1)).
-    let settled = Date()
-    // Likewise the nodes' checkpointers are still copying the bulk phases' write-ahead logs into their
-    // databases, and a commit's fsync queues behind that copy's: finish the copy first (a checkpoint
-    // from a connection of the bench's own, which waits for the nodes' commits like any other).
-    for id in ["sz-pingshan", "sz", "gd"] {
-        let db = try Database(path: "\(fleet.data(id))/node.db")
-        db.setBusyTimeout(milliseconds: 10_000)
-        _ = try db.first("PRAGMA wal_checkpoint(TRUNCATE)") { $0.int(0) }
-    }
-    let flush = Process()
-    flush.executableURL = URL(fileURLWithPath: "/bin/sync")
-    try flush.run()
-    flush.waitUntilExit()
-    while Date().timeIntervalSince(settled) < 60,
-          NodeUsage.idleCPU(fleet: fleet, ids: ["sz-pingshan", "sz", "gd"], seconds: 1).values.contains(where: { $0 > 0.05 }) {}
-    report.say(String(format: "  (nodes idle %.0f s after the hops)", Date().timeIntervalSince(settled)))
-    let writer = LocalWriter(replica: try fleet.replica("sz-pingshan"))
-    try writer.loadKey()
+    // hops the nodes still trim outboxes and checkpoint their WAL for a while, and the kernel
+    // still writes back the bulk phases' dirty pages; wait for all of that first.
+    report.say(String(format: "  (nodes idle %.0f s after the hops)", try LatencyRun.settle(fleet: fleet)))
+    let latency = try LatencyRun.measure(fleet: fleet, samples: samples, report: report)
     let province = try SQLiteStore(readingOnly: "\(fleet.data("gd"))/node.db")
-    var latencies: [Double] = []
-    for i in 0..<samples {
-        let key = "LAT\(i)"
-        let start = Date()
-        try writer.write(dataset: "enterprise", values: ["uscc": .string(key), "region": .string("440310"), "name": .string("延迟测试\(i)")])
-        while try province.read({ try $0.record(dataset: "enterprise", key: key) }) == nil { Thread.sleep(forTimeInterval: 0.0002) }
-        latencies.append(Date().timeIntervalSince(start) * 1000)
-        Thread.sleep(forTimeInterval: 0.02)
-    }
-    let latency = Spread(latencies)
-    report.say(String(format: "latency district → province: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d single changes)", latency.p50, latency.p99, latency.max, samples))
 
     // 4. Two hops end to end: a CSV imported at the district until every row is at the province.
     let endToEnd = min(total, 200_000)
@@ -158,10 +130,12 @@ do {
     case "stages": try Stages.run(records: number("records", 200_000), batch: number("batch", 4000),
                                   keys: Rows.KeyOrder(rawValue: option("keys") ?? "sequential") ?? .sequential,
                                   checkpointInterval: Double(option("checkpoint-interval") ?? "1") ?? 1, directory: directory, report: report)
+    case "latency": try LatencyRun.rerun(directory: try option("dir") ?? { throw SyncNodeBenchError("latency needs --dir: the directory of a replication run kept with --dir") }(),
+                                         samples: number("samples", 200), report: report)
     case "fan-in": try FanIn.run(children: number("children", 100), records: number("records", 3000), directory: directory, report: report)
     case "province": try Province.run(cities: number("cities", 21), districts: number("districts", 122), samples: number("samples", 50),
                                       directory: directory, report: report)
-    default: throw SyncNodeBenchError("unknown mode '\(mode)': replication, stages, fan-in or province")
+    default: throw SyncNodeBenchError("unknown mode '\(mode)': replication, stages, latency, fan-in or province")
     }
     if option("dir") == nil { try? FileManager.default.removeItem(atPath: directory) }
 } catch {

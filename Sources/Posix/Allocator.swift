@@ -22,6 +22,21 @@ public enum Allocator {
         mallopt(-3, bytes)
     }
 
+    /// Gives the free pages inside the heap back to the system (`malloc_trim(0)`: whole free pages
+    /// anywhere in every arena, not only at the top). What a batch freed otherwise stays resident
+    /// between the live blocks around it. Costs a walk of the free lists: call it now and then
+    /// (after a batch of work), not per allocation. Returns whether anything was released.
+    @discardableResult
+    public static func returnFreePages() -> Bool {
+        #if canImport(Glibc)
+        typealias MallocTrim = @convention(c) (Int) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return false }   // RTLD_DEFAULT
+        return unsafeBitCast(symbol, to: MallocTrim.self)(0) != 0
+        #else
+        return false
+        #endif
+    }
+
     /// `mallopt(3)`, looked up by name.
     private static func mallopt(_ option: Int32, _ value: Int32) {
         #if canImport(Glibc)

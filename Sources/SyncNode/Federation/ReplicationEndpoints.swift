@@ -1,5 +1,6 @@
 import Foundation
 import HTTP1
+import Posix
 import SyncCore
 import SyncStore
 import SyncEngine
@@ -33,7 +34,11 @@ enum ReplicationEndpoints {
             try answer { .json(try server.replica.store.read { try $0.keptAuditHeads(child: caller.peer.id) }) }
         }
         router.add("POST", Endpoint.push) { request, caller in
-            try answer { .json(try server.push(from: caller.peer.id, body: request.body).encoded()) }
+            // A large push's thousands of decoded changes were freed between live blocks of the heap:
+            // give their pages back before the next one comes (city peak at 300k random keys 93 → 86 MB).
+            // A small push (a single change, the latency path) allocates little and skips the walk.
+            defer { if request.body.count >= 256 * 1024 { Allocator.returnFreePages() } }
+            return try answer { .json(try server.push(from: caller.peer.id, body: request.body).encoded()) }
         }
         router.add("GET", Endpoint.pull) { request, caller in
             try answer {
