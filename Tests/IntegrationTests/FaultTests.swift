@@ -105,15 +105,21 @@ final class FaultTests: XCTestCase {
         try f.fleet.start("sz-pingshan", data: data, extra: (mounted ? [] : ["--max-db-mib", "6"]) + ["--retry-max", "1"])
         XCTAssertTrue(f.waitUntil(timeout: 20) { isPortOpen(port: f.ports["sz-pingshan"]!) })
 
-        // Fill it: batches of records until a write is refused.
-        var accepted = 0
+        // Fill it: batches of records until a write is refused, then smaller ones until a single record
+        // is. A refused batch leaves the room it could not use (the WAL's tail), and the city's 2000
+        // records below could land in it: only a refused single record leaves too little for them.
+        var accepted = 0, writes = 0
         var refusal: Federation.RunResult?
-        for batch in 0..<400 where refusal == nil {
-            let file = "\(f.directory)/fill-\(batch).jsonl"
-            try enterprises(batch * 500..<(batch + 1) * 500, tag: String(repeating: "填", count: 60)).joined(separator: "\n")
-                .write(toFile: file, atomically: true, encoding: .utf8)
-            let result = try f.run(["write"] + node + ["--dataset", "ps-enterprise", "--jsonl", file])
-            if result.status == 0 { accepted += 500 } else { refusal = result }
+        for size in [500, 50, 5, 1] {
+            refusal = nil
+            while refusal == nil && writes < 600 {
+                let file = "\(f.directory)/fill-\(writes).jsonl"
+                try enterprises(accepted..<accepted + size, tag: String(repeating: "填", count: 60)).joined(separator: "\n")
+                    .write(toFile: file, atomically: true, encoding: .utf8)
+                let result = try f.run(["write"] + node + ["--dataset", "ps-enterprise", "--jsonl", file])
+                if result.status == 0 { accepted += size } else { refusal = result }
+                writes += 1
+            }
         }
         let refused = try XCTUnwrap(refusal, "the disk never filled (\(mounted ? "tmpfs" : "size limit"))")
         XCTAssertTrue(refused.stderr.contains("full") && refused.stderr.contains("hint"), refused.stderr)
