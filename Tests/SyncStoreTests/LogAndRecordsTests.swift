@@ -62,7 +62,7 @@ final class LogAndRecordsTests: XCTestCase {
     }
 
     func testThePullIsAnIndexRangeOnThePeersOutbox() throws {
-        let store = try SQLiteStore(path: "\(try makeTemporaryDirectory())/node.db", nodeID: "sz", federation: "t")
+        let store = try SQLiteStore(path: "\(try directory())/node.db", nodeID: "sz", federation: "t")
         let plan = try store.queryPlan(StoreAccess.outboxSQL, "sz-pingshan", 0, 100)
         XCTAssertTrue(plan.contains { $0.contains("SEARCH o USING PRIMARY KEY (peer=? AND seq>?)") }, "\(plan)")
         XCTAssertTrue(plan.contains { $0.contains("SEARCH l USING INTEGER PRIMARY KEY (rowid=?)") }, "\(plan)")
@@ -90,7 +90,7 @@ final class LogAndRecordsTests: XCTestCase {
 
     /// A database written by the previous release (schema 6, merged states) opens with its data intact.
     func testMigratingMergedStatesKeepsRecordsOutboxesAndTheCatalog() throws {
-        let path = "\(try makeTemporaryDirectory())/node.db"
+        let path = "\(try directory())/node.db"
         let old = try Database(path: path)
         try old.execute("PRAGMA journal_mode=WAL")
         for migration in Schema.migrations where migration.version <= 6 { try old.execute(migration.sql) }

@@ -8,12 +8,6 @@ import XCTest
 
 /// Opening, migrating and claiming a node's database.
 final class StoreTests: XCTestCase {
-    func directory() throws -> String {
-        let dir = try makeTemporaryDirectory()
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
-        return dir
-    }
-
     func testMigrationsApplyAndAreRecorded() throws {
         let store = try SQLiteStore(path: "\(try directory())/data/node.db", nodeID: "sz", federation: "gd-test")
         XCTAssertEqual(try store.read { try $0.schemaVersion() }, Schema.latestVersion)
