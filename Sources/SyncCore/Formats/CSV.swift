@@ -17,7 +17,14 @@ public struct CSVReader: Sendable {
     public init() {}
 
     /// Adds bytes; returns the records they complete, with the line each started on.
-    public mutating func feed<Bytes: Sequence>(_ bytes: Bytes) -> [(line: Int, fields: [String])] where Bytes.Element == UInt8 {
+    public mutating func feed(_ bytes: [UInt8]) -> [(line: Int, fields: [String])] {
+        feed(bytes[...])
+    }
+
+    /// Adds bytes; returns the records they complete, with the line each started on. (Concrete, not
+    /// generic over `Sequence`: called from another module, a generic reader ran unspecialised, through
+    /// witness tables for every byte — a third of an import's CSV time.)
+    public mutating func feed(_ bytes: ArraySlice<UInt8>) -> [(line: Int, fields: [String])] {
         var done: [(line: Int, fields: [String])] = []
         for b in bytes {
             if afterCR {

@@ -27,6 +27,12 @@ public struct JSONWriter: Sendable {
     /// A JSON string with the escapes RFC 8259 requires and no others.
     public mutating func string(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
+        // Most text needs no escape: copied whole, not byte by byte.
+        guard value.utf8.contains(where: { $0 < 32 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+            bytes.append(contentsOf: value.utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for b in value.utf8 {
             switch b {
             case UInt8(ascii: "\""): raw("\\\"")
