@@ -121,6 +121,23 @@ final class Report: Sendable {
     func say(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
 }
 
+let usage = """
+    usage: syncnode-bench [replication] [--records N] [--samples N] [--keys sequential|random] [--peers DIR] [--dir DIR]
+           syncnode-bench stages   [--records 200000] [--batch 4000] [--keys sequential|random] [--checkpoint-interval 1]
+           syncnode-bench latency  --dir DIR [--samples 200]   (the nodes of a replication run kept with --dir, again)
+           syncnode-bench fan-in   [--children 100] [--records 3000]
+           syncnode-bench province [--cities 21] [--districts 122] [--samples 50]
+    The default mode runs 1,000,000 records (about 3 minutes; 10–17 with --peers). See README.md, "Benchmark".
+    """
+if arguments.contains("--help") || arguments.contains("-h") || arguments.dropFirst().first == "help" {
+    print(usage)
+    exit(0)
+}
+let knownFlags: Set = ["records", "samples", "keys", "peers", "dir", "batch", "checkpoint-interval", "children", "cities", "districts"]
+if let unknown = arguments.dropFirst().first(where: { $0.hasPrefix("-") && !knownFlags.contains(String($0.drop { $0 == "-" })) }) {
+    FileHandle.standardError.write(Data("syncnode-bench: unknown option '\(unknown)'\n\(usage)\n".utf8))
+    exit(2)
+}
 let mode = arguments.count > 1 && !arguments[1].hasPrefix("--") ? arguments[1] : "replication"
 let directory = option("dir") ?? NSTemporaryDirectory() + "syncnode-bench-" + UUID().uuidString
 let report = Report()
