@@ -42,8 +42,10 @@ enum LatencyRun {
         return Date().timeIntervalSince(settled)
     }
 
-    /// Writes `samples` single changes at the district, 20 ms apart, each awaited at the province.
-    static func measure(fleet: Fleet, samples: Int, report: Report) throws -> Spread {
+    /// Writes `samples` single changes at the district, `pause` seconds apart (20 ms unless said),
+    /// each awaited at the province. A pause over 30 s measures changes that come after a node's
+    /// connections would have been closed as idle.
+    static func measure(fleet: Fleet, samples: Int, pause: Double = 0.02, report: Report) throws -> Spread {
         let writer = LocalWriter(replica: try fleet.replica("sz-pingshan"))
         try writer.loadKey()
         let province = try SQLiteStore(readingOnly: "\(fleet.data("gd"))/node.db")
@@ -57,11 +59,11 @@ enum LatencyRun {
             while try province.read({ try $0.record(dataset: "enterprise", key: key) }) == nil { Thread.sleep(forTimeInterval: 0.0002) }
             let now = Date()
             measured.append(Sample(key: key, total: now.timeIntervalSince(start) * 1000, write: written.timeIntervalSince(start) * 1000))
-            Thread.sleep(forTimeInterval: 0.02)
+            if i < samples - 1 { Thread.sleep(forTimeInterval: pause) }
         }
         let spread = Spread(measured.map(\.total))
-        report.say(String(format: "latency district → province: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d single changes)",
-                          spread.p50, spread.p99, spread.max, samples))
+        report.say(String(format: "latency district → province: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d single changes%@)",
+                          spread.p50, spread.p99, spread.max, samples, pause > 0.02 ? String(format: ", %.0f s apart", pause) : ""))
         let slow = measured.sorted { $0.total > $1.total }.prefix(3).filter { $0.total > 2 * spread.p50 + 5 }
         guard !slow.isEmpty else { return spread }
         let logged = try loggedAt(fleet: fleet, keys: slow.map(\.key))
@@ -92,7 +94,7 @@ enum LatencyRun {
 
     /// `syncnode-bench latency --dir DIR`: the three nodes of a replication run kept with `--dir`
     /// (its data as the run left it), started again and measured alone.
-    static func rerun(directory: String, samples: Int, report: Report) throws {
+    static func rerun(directory: String, samples: Int, pause: Double, report: Report) throws {
         let topology = "\(directory)/topology.json"
         guard FileManager.default.fileExists(atPath: topology) else {
             throw SyncNodeBenchError("\(directory) holds no replication run: run `syncnode-bench --dir \(directory)` first (any --records)")
@@ -102,6 +104,6 @@ enum LatencyRun {
         defer { fleet.stopAll() }
         for id in chain.reversed() { try fleet.startListening(id, extra: ["--log-level", "warning"]) }
         report.say(String(format: "  (nodes idle %.0f s after starting)", try settle(fleet: fleet)))
-        _ = try measure(fleet: fleet, samples: samples, report: report)
+        _ = try measure(fleet: fleet, samples: samples, pause: pause, report: report)
     }
 }

@@ -5,7 +5,7 @@
 //   swift build -c release && .build/release/syncnode-bench [replication] [--records N] [--samples N]
 //                                  [--keys sequential|random] [--peers DIR] [--dir DIR]
 //   .build/release/syncnode-bench stages   [--records 200000] [--batch 4000] [--keys sequential|random] [--checkpoint-interval 1]
-//   .build/release/syncnode-bench latency  --dir DIR [--samples 200]   (the nodes of a replication run kept with --dir, again)
+//   .build/release/syncnode-bench latency  --dir DIR [--samples 200] [--pause 0.02]   (the nodes of a replication run kept with --dir, again)
 //   .build/release/syncnode-bench fan-in   [--children 100] [--records 3000]
 //   .build/release/syncnode-bench province [--cities 21] [--districts 122] [--samples 50]
 import Foundation
@@ -124,7 +124,8 @@ final class Report: Sendable {
 let usage = """
     usage: syncnode-bench [replication] [--records N] [--samples N] [--keys sequential|random] [--peers DIR] [--dir DIR]
            syncnode-bench stages   [--records 200000] [--batch 4000] [--keys sequential|random] [--checkpoint-interval 1]
-           syncnode-bench latency  --dir DIR [--samples 200]   (the nodes of a replication run kept with --dir, again)
+           syncnode-bench latency  --dir DIR [--samples 200] [--pause 0.02]   (the nodes of a run kept with --dir, again;
+                                    --pause S between changes: over 30 s, after idle connections would close)
            syncnode-bench fan-in   [--children 100] [--records 3000]
            syncnode-bench province [--cities 21] [--districts 122] [--samples 50]
     The default mode runs 1,000,000 records (about 3 minutes; 10–17 with --peers). See README.md, "Benchmark".
@@ -133,7 +134,7 @@ if arguments.contains("--help") || arguments.contains("-h") || arguments.dropFir
     print(usage)
     exit(0)
 }
-let knownFlags: Set = ["records", "samples", "keys", "peers", "dir", "batch", "checkpoint-interval", "children", "cities", "districts"]
+let knownFlags: Set = ["records", "samples", "keys", "peers", "dir", "batch", "checkpoint-interval", "children", "cities", "districts", "pause"]
 if let unknown = arguments.dropFirst().first(where: { $0.hasPrefix("-") && !knownFlags.contains(String($0.drop { $0 == "-" })) }) {
     FileHandle.standardError.write(Data("syncnode-bench: unknown option '\(unknown)'\n\(usage)\n".utf8))
     exit(2)
@@ -148,7 +149,7 @@ do {
                                   keys: Rows.KeyOrder(rawValue: option("keys") ?? "sequential") ?? .sequential,
                                   checkpointInterval: Double(option("checkpoint-interval") ?? "1") ?? 1, directory: directory, report: report)
     case "latency": try LatencyRun.rerun(directory: try option("dir") ?? { throw SyncNodeBenchError("latency needs --dir: the directory of a replication run kept with --dir") }(),
-                                         samples: number("samples", 200), report: report)
+                                         samples: number("samples", 200), pause: Double(option("pause") ?? "0.02") ?? 0.02, report: report)
     case "fan-in": try FanIn.run(children: number("children", 100), records: number("records", 3000), directory: directory, report: report)
     case "province": try Province.run(cities: number("cities", 21), districts: number("districts", 122), samples: number("samples", 50),
                                       directory: directory, report: report)

@@ -140,7 +140,12 @@ public final class ParentLink: Sendable {
         } else {
             let batch = try OutboxBatch.read(replica, peer: parent.id, after: 0, limit: batchSize)
             guard batch.last != nil else {
-                if idleWait > 0 { replica.signal.wait(after: seen, timeout: idleWait) }
+                if idleWait > 0 {
+                    // Nothing to send: keep the connection the next change goes out on open. A failure
+                    // here is not the link's: the next push reports the parent's state.
+                    try? channel.keepWarm()
+                    replica.signal.wait(after: seen, timeout: idleWait)
+                }
                 return (0, false)
             }
             current = PushInFlight(batch, lane: 0, on: lane(0))

@@ -11,4 +11,13 @@ public protocol ParentChannel: AnyObject {
     func pull(_ request: PullRequest) throws -> Batch
     /// The parent certificate's expiry, as seen on the last connection.
     var peerCertificateNotAfter: Date? { get }
+    /// Keeps the channel ready for the next request while there is nothing to send: a channel with a
+    /// connection that the parent closes when idle opens it, or uses it, once it has been idle a while.
+    /// Changes nothing at the parent. Called by an idle push loop about once a second.
+    func keepWarm() throws
+}
+
+extension ParentChannel {
+    /// A channel without connections (in-process) has nothing to keep.
+    public func keepWarm() throws {}
 }

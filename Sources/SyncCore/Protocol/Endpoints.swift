@@ -14,6 +14,10 @@ public enum Endpoint {
     public static let auditHeads = "/v1/audit/heads"
     /// `POST`: a source system of this node loads records (the ingestion API).
     public static let ingest = "/v1/ingest"
+    /// `GET`: answers `{}` and changes nothing. A child's idle push connection uses it to stay open
+    /// (a parent closes connections idle for 30 s), so that the next change on each hop goes out on
+    /// an open connection instead of waiting for a TCP and TLS handshake.
+    public static let keepAlive = "/v1/keepalive"
 }
 
 /// Bounds a node holds every peer's messages to.
@@ -22,6 +26,9 @@ public enum ProtocolLimits {
     public static let maxBatchEntries = 20_000
     /// Longest a pull may wait for changes, in seconds.
     public static let maxPullWait = 30.0
+    /// Seconds a child's idle push connection goes without a request before it sends `keepAlive`:
+    /// below the 30 s after which a parent closes an idle connection.
+    public static let keepAliveAfter = 20.0
     /// Most reports one health message may carry (a child's subtree).
     public static let maxReports = 5_000
 }

@@ -40,6 +40,7 @@ enum ReplicationEndpoints {
             defer { if request.body.count >= 256 * 1024 { Allocator.returnFreePages() } }
             return try answer { .json(try server.push(from: caller.peer.id, body: request.body).encoded()) }
         }
+        router.add("GET", Endpoint.keepAlive) { _, _ in HTTPResponse(status: 200, contentType: "application/json", body: Array("{}".utf8)) }
         router.add("GET", Endpoint.pull) { request, caller in
             try answer {
                 let pull: PullRequest

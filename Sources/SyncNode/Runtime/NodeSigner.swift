@@ -1,4 +1,5 @@
 import Foundation
+import Posix
 import Synchronization
 import SyncCore
 import TLS
@@ -109,7 +110,7 @@ final class NodeSigner: ChangeSigner {
     private func modified(_ path: String) -> Date {
         let now = Date()
         if let seen = stamps.withLock({ $0[path] }), now.timeIntervalSince(seen.at) < 1 { return seen.modified }
-        let modified = ((try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date) ?? .distantPast
+        let modified = Posix.modificationTime(atPath: path).map { Date(timeIntervalSince1970: $0) } ?? .distantPast
         stamps.withLock { $0[path] = (now, modified) }
         return modified
     }
