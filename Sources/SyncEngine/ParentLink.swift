@@ -57,7 +57,11 @@ public final class ParentLink: Sendable {
 
     /// Starts the three loops.
     public func start() {
-        spawn("health") { [self] channel in
+        // The health loop keeps trying at its own interval while the parent is away (a heartbeat's
+        // rate, not a storm), and whichever loop gets through first wakes the others from their backoff:
+        // a returning parent is used again within one interval, not after each loop's own wait (up to
+        // the retry cap, 30 s by default).
+        spawn("health", retryAtMost: interval) { [self] channel in
             try healthOnce(channel)
             return interval
         }
@@ -246,17 +250,17 @@ public final class ParentLink: Sendable {
         return (0, false)
     }
 
-    private func spawn(_ name: String, _ body: @escaping @Sendable (any ParentChannel) throws -> Double) {
+    private func spawn(_ name: String, retryAtMost: Double = .infinity, _ body: @escaping @Sendable (any ParentChannel) throws -> Double) {
         done.enter()
         let thread = Thread { [self] in
-            run(name, body)
+            run(name, retryAtMost: retryAtMost, body)
             done.leave()
         }
         thread.name = "syncnode-\(name)"
         thread.start()
     }
 
-    private func run(_ name: String, _ body: (any ParentChannel) throws -> Double) {
+    private func run(_ name: String, retryAtMost: Double, _ body: (any ParentChannel) throws -> Double) {
         let channel = makeChannel()
         var backoff = Backoff()
         backoff.cap = retryCap
@@ -265,7 +269,10 @@ public final class ParentLink: Sendable {
             let delay: Double
             do {
                 delay = try body(channel)
-                if !healthy { events(.reachable(parent: parent.id, loop: name)) }
+                if !healthy {
+                    events(.reachable(parent: parent.id, loop: name))
+                    wake.signal()   // the other loops may be sleeping off a longer backoff
+                }
                 healthy = true
                 backoff.reset()
             } catch {
@@ -274,7 +281,7 @@ public final class ParentLink: Sendable {
                 let now = replica.wallClock.now()
                 try? replica.store.write { try $0.recordError(peer: parent.id, message: message, at: now) }
                 replica.counters.errors.increment(parent.id)
-                delay = backoff.next()
+                delay = min(backoff.next(), retryAtMost)
                 if healthy { events(.unreachable(parent: parent.id, loop: name, error: message, retryIn: delay)) }
                 healthy = false
             }
