@@ -42,10 +42,13 @@ enum LatencyRun {
         return Date().timeIntervalSince(settled)
     }
 
-    /// Writes `samples` single changes at the district, `pause` seconds apart (20 ms unless said),
+    /// Seconds between single changes unless `--pause` says otherwise.
+    static let defaultPause = 0.02
+
+    /// Writes `samples` single changes at the district, `pause` seconds apart,
     /// each awaited at the province. A pause over 30 s measures changes that come after a node's
     /// connections would have been closed as idle.
-    static func measure(fleet: Fleet, samples: Int, pause: Double = 0.02, report: Report) throws -> Spread {
+    static func measure(fleet: Fleet, samples: Int, pause: Double = defaultPause, report: Report) throws -> Spread {
         let writer = LocalWriter(replica: try fleet.replica("sz-pingshan"))
         try writer.loadKey()
         let province = try SQLiteStore(readingOnly: "\(fleet.data("gd"))/node.db")
@@ -63,7 +66,7 @@ enum LatencyRun {
         }
         let spread = Spread(measured.map(\.total))
         report.say(String(format: "latency district → province: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d single changes%@)",
-                          spread.p50, spread.p99, spread.max, samples, pause > 0.02 ? String(format: ", %.0f s apart", pause) : ""))
+                          spread.p50, spread.p99, spread.max, samples, pause > defaultPause ? String(format: ", %.0f s apart", pause) : ""))
         let slow = measured.sorted { $0.total > $1.total }.prefix(3).filter { $0.total > 2 * spread.p50 + 5 }
         guard !slow.isEmpty else { return spread }
         let logged = try loggedAt(fleet: fleet, keys: slow.map(\.key))

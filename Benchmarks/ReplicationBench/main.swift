@@ -1,13 +1,7 @@
 // syncnode-bench: what replication costs, between real `syncnode serve`
 // processes over mutual TLS, beside the raw SQLite insert of the same rows and,
 // with --peers, PostgreSQL logical replication measured in the same run.
-//
-//   swift build -c release && .build/release/syncnode-bench [replication] [--records N] [--samples N]
-//                                  [--keys sequential|random] [--peers DIR] [--dir DIR]
-//   .build/release/syncnode-bench stages   [--records 200000] [--batch 4000] [--keys sequential|random] [--checkpoint-interval 1]
-//   .build/release/syncnode-bench latency  --dir DIR [--samples 200] [--pause 0.02]   (the nodes of a replication run kept with --dir, again)
-//   .build/release/syncnode-bench fan-in   [--children 100] [--records 3000]
-//   .build/release/syncnode-bench province [--cities 21] [--districts 122] [--samples 50]
+// The modes and their options: `usage` below (`syncnode-bench --help`).
 import Foundation
 import SQLite
 import SyncCore
@@ -139,6 +133,12 @@ if let unknown = arguments.dropFirst().first(where: { $0.hasPrefix("-") && !know
     FileHandle.standardError.write(Data("syncnode-bench: unknown option '\(unknown)'\n\(usage)\n".utf8))
     exit(2)
 }
+for (name, whole) in [("records", true), ("samples", true), ("batch", true), ("children", true), ("cities", true),
+                      ("districts", true), ("checkpoint-interval", false), ("pause", false)] {
+    guard let value = option(name), whole ? Int(value) == nil : Double(value) == nil else { continue }
+    FileHandle.standardError.write(Data("syncnode-bench: --\(name) takes \(whole ? "a whole number" : "a number of seconds"), not '\(value)'\n\(usage)\n".utf8))
+    exit(2)
+}
 let mode = arguments.count > 1 && !arguments[1].hasPrefix("--") ? arguments[1] : "replication"
 let directory = option("dir") ?? NSTemporaryDirectory() + "syncnode-bench-" + UUID().uuidString
 let report = Report()
@@ -149,7 +149,7 @@ do {
                                   keys: Rows.KeyOrder(rawValue: option("keys") ?? "sequential") ?? .sequential,
                                   checkpointInterval: Double(option("checkpoint-interval") ?? "1") ?? 1, directory: directory, report: report)
     case "latency": try LatencyRun.rerun(directory: try option("dir") ?? { throw SyncNodeBenchError("latency needs --dir: the directory of a replication run kept with --dir") }(),
-                                         samples: number("samples", 200), pause: Double(option("pause") ?? "0.02") ?? 0.02, report: report)
+                                         samples: number("samples", 200), pause: option("pause").flatMap(Double.init) ?? LatencyRun.defaultPause, report: report)
     case "fan-in": try FanIn.run(children: number("children", 100), records: number("records", 3000), directory: directory, report: report)
     case "province": try Province.run(cities: number("cities", 21), districts: number("districts", 122), samples: number("samples", 50),
                                       directory: directory, report: report)

@@ -26,9 +26,11 @@ public enum ProtocolLimits {
     public static let maxBatchEntries = 20_000
     /// Longest a pull may wait for changes, in seconds.
     public static let maxPullWait = 30.0
+    /// Seconds a node keeps a peer's connection open without a request before closing it.
+    public static let idleConnectionSeconds = 30.0
     /// Seconds a child's idle push connection goes without a request before it sends `keepAlive`:
-    /// below the 30 s after which a parent closes an idle connection.
-    public static let keepAliveAfter = 20.0
+    /// well inside `idleConnectionSeconds`, so the parent never closes it first.
+    public static let keepAliveAfter = idleConnectionSeconds * 2 / 3
     /// Most reports one health message may carry (a child's subtree).
     public static let maxReports = 5_000
 }

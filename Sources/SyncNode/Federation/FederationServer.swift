@@ -9,7 +9,7 @@ import TLS
 /// Settings of a listener: absolute deadlines, connection caps, request sizes.
 public struct ServerLimits: Sendable {
     /// Seconds a connection may sit idle between requests.
-    public var idleTimeout: Double = 30
+    public var idleTimeout: Double = ProtocolLimits.idleConnectionSeconds
     /// Seconds allowed for the whole TLS handshake, from the connection's accept.
     public var handshakeTimeout: Double = 10
     /// Seconds allowed to receive one request, from its first byte to its last.
