@@ -20,6 +20,9 @@ public struct LocalWriter: Sendable {
     public struct BulkWriter {
         /// Checks one row against the catalog entry (the label prefixes its errors) and applies it.
         public let write: ([String: JSONValue], _ label: String) throws -> Void
+        /// Applies a row a `RowPreparer` of the same dataset checked and stamped (on any thread,
+        /// in the order rows are written): what is left of `write` is what reads record state.
+        public let writePrepared: (PreparedRow) throws -> Void
         /// Deletes the record with this key (a tombstone).
         public let delete: (_ key: String) throws -> Void
     }
@@ -60,7 +63,7 @@ public struct LocalWriter: Sendable {
         let dataset = known.definition
         let node = replica.nodeID
         var applied = Set<String>(), proposed = Set<String>()
-        let quality = QualityCheck(dataset)
+        let preparer = RowPreparer(replica: replica, dataset: dataset)
         var tally = QualityFigures()
         var rows = 0, deletes = 0
         let audit = { (stats: ApplyStats) -> AuditDraft? in
@@ -75,84 +78,47 @@ public struct LocalWriter: Sendable {
                 try emit(EncodedChange(Change.delete(dataset: id, key: key, region: state.region, origin: node, hlc: replica.tick())))
                 deletes += 1
             }
-            try produce(BulkWriter(write: { values, label in
-                let (key, region) = try check(values, dataset: dataset, row: label)
-                try judge(values, key: key, of: dataset, quality: quality, reader: reader, row: label, into: &tally)
+            let writePrepared = { (row: PreparedRow) throws in
+                guard row.dataset == id else { throw ReplicationError("a row prepared for dataset '\(row.dataset)' written to '\(id)'") }
+                let verdict = try row.verdict ?? preparer.judge(row.values, key: row.key, label: row.label,
+                                                                  current: reader.record(dataset: id, key: row.key)?.state)
+                tally.checked += 1
+                if verdict.flagged { tally.flagged += 1 }
+                if verdict.incomplete { tally.incomplete += 1 }
                 rows += 1
-                var values = values
-                let foreign = values.keys.filter { dataset.authority(for: $0) != node }
-                if !foreign.isEmpty {
+                var values = row.values
+                if row.encoded == nil {
                     // Proposing the value an item already has is no conflict, and the key and region
                     // items only identify the record being written to: leave those out.
-                    let current = try reader.record(dataset: id, key: key)?.state
-                    for name in foreign {
+                    let current = try reader.record(dataset: id, key: row.key)?.state
+                    for name in values.keys where dataset.authority(for: name) != node {
                         let identifies = name == dataset.keyItem || (name == dataset.regionItem && current == nil)
                         if identifies || current?.items[name]?.value == values[name] { values[name] = nil }
                     }
+                }
+                if let encoded = row.encoded {
+                    // Every item is this node's (the common case of an import): once all are named, nothing to add.
+                    if applied.count < dataset.items.count { applied.formUnion(values.keys) }
+                    try emit(encoded)
+                    return
                 }
                 for name in values.keys {
                     if dataset.authority(for: name) == node { applied.insert(name) } else { proposed.insert(name) }
                 }
                 if !values.isEmpty {
-                    try emit(EncodedChange(Change.write(dataset: id, key: key, region: region, values: values, origin: node, hlc: replica.tick())))
+                    try emit(EncodedChange(Change.write(dataset: id, key: row.key, region: row.region, values: values, origin: node, hlc: row.hlc)))
                 }
-            }, delete: delete))
+            }
+            try produce(BulkWriter(write: { values, label in try writePrepared(preparer.prepare(values, label: label)) },
+                                   writePrepared: writePrepared, delete: delete))
         } }
         try? replica.addQuality(tally, dataset: id)   // figures only: a failure here loses a count, not data
         return WriteOutcome(applied: applied.sorted(), proposed: proposed.sorted())
-    }
-
-    /// Checks a row against the dataset's quality rules: a `refuse` rule broken refuses it (naming
-    /// the row, the item and the rule); `flag` rules and missing items are counted. A partial
-    /// write is judged with the record's current values filled in.
-    private func judge(_ values: [String: JSONValue], key: String, of dataset: DatasetDefinition, quality: QualityCheck,
-                       reader: any ReplicaReading, row: String, into tally: inout QualityFigures) throws {
-        func empty(_ value: JSONValue?) -> Bool { value == nil || value == .null || value == .string("") }
-        var full = values
-        if dataset.items.contains(where: { empty(values[$0.name]) }), let current = try reader.record(dataset: dataset.id, key: key)?.state {
-            for (name, value) in current.values where empty(full[name]) { full[name] = value }
-        }
-        let violations = quality.isEmpty ? [] : quality.violations(full)
-        if let refused = violations.first(where: { !$0.flagOnly }) {
-            throw ReplicationError("\(row)dataset '\(dataset.id)', record \(key): \(refused); fix the data (or set the rule's action to flag to accept and count it)")
-        }
-        tally.checked += 1
-        if !violations.isEmpty { tally.flagged += 1 }
-        if dataset.items.contains(where: { empty(full[$0.name]) }) { tally.incomplete += 1 }
     }
 
     /// Deletes a record (a tombstone). Only the dataset's source may delete;
     /// from any other node the deletion is a conflict for the source.
     public func delete(dataset id: String, key: String) throws {
         try bulkWrite(dataset: id) { try $0.delete(key) }
-    }
-
-    private func check(_ values: [String: JSONValue], dataset: DatasetDefinition, row: String) throws -> (String, RegionCode) {
-        let id = dataset.id
-        for (name, value) in values {
-            guard let item = dataset.item(name) else {
-                throw ReplicationError("\(row)dataset '\(id)' has no data item '\(name)'; its items are: \(dataset.items.map(\.name).joined(separator: ", "))")
-            }
-            if let problem = ValueCheck.problem(value, for: item) {
-                throw ReplicationError("\(row)dataset '\(id)', item '\(name)': \(problem)")
-            }
-        }
-        guard let key = values[dataset.keyItem]?.text, !key.isEmpty else {
-            throw ReplicationError("\(row)dataset '\(id)': the key item '\(dataset.keyItem)' is missing or empty")
-        }
-        guard key.utf8.count <= ChangeCodec.maxKeyBytes else {
-            throw ReplicationError("\(row)dataset '\(id)': the key is longer than \(ChangeCodec.maxKeyBytes) bytes")
-        }
-        guard let regionText = values[dataset.regionItem]?.text else {
-            throw ReplicationError("\(row)dataset '\(id)', record \(key): the region item '\(dataset.regionItem)' is missing")
-        }
-        let region: RegionCode
-        do { region = try RegionCode(regionText) } catch {
-            throw ReplicationError("\(row)dataset '\(id)', record \(key), item '\(dataset.regionItem)': \(error)")
-        }
-        if values.keys.contains(where: { dataset.authority(for: $0) == replica.nodeID }) && !replica.node.covers(region) {
-            throw ReplicationError("\(row)dataset '\(id)', record \(key): region \(region) is outside this node's area (\(replica.node.region))")
-        }
-        return (key, region)
     }
 }

@@ -53,12 +53,23 @@ enum ImportCommand: Command {
         struct Rejected: Error {}
         do {
             try LocalWriter(replica: replica).bulkWrite(dataset: datasetID, action: "import") { writer in
-                try source.read(row: { number, values in
-                    rows += 1
-                    do { try writer.write(values, "") } catch let error as ReplicationError {
-                        errors.append(RowError(row: number, item: nil, message: error.message))
+                // Reading, checking and encoding rows on one core, writing them on the other.
+                let ahead = RowReadAhead(source: source, replica: replica)
+                defer { ahead.close() }
+                while let batch = try ahead.next() {
+                    for item in batch.items {
+                        rows += 1
+                        switch item {
+                        case .row(let line, let row):
+                            do { try writer.writePrepared(row) } catch let error as ReplicationError {
+                                errors.append(RowError(row: line, item: nil, message: error.message))
+                            }
+                        case .failed(let error):
+                            errors.append(error)
+                        }
                     }
-                }, failed: { errors.append($0); rows += 1 }, progress: { progress.update(bytes: $0, rows: rows) })
+                    progress.update(bytes: batch.bytesRead, rows: rows)
+                }
                 if !errors.isEmpty { throw Rejected() }   // rolls the whole import back
             }
         } catch is Rejected {
