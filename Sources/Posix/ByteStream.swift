@@ -7,6 +7,8 @@ public protocol ByteStream: AnyObject {
     func write(_ bytes: [UInt8]) throws
     /// Waits up to `milliseconds` for bytes to read; false on timeout.
     func waitReadable(milliseconds: Int32) -> Bool
+    /// Waits up to `milliseconds` for bytes to read; false on timeout or when `bell` rings first.
+    func waitReadable(milliseconds: Int32, unless bell: Bell) -> Bool
     /// The peer's address, "host:port".
     var peerAddress: String { get }
 }

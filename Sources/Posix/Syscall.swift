@@ -39,6 +39,17 @@ package func syscall(_ name: String, _ body: () -> Int32) throws(PosixError) -> 
 /// (or hung up); false on timeout.
 package func pollReadable(_ fd: Int32, milliseconds: Int32) -> Bool { pollFor(Int16(POLLIN), fd, milliseconds) }
 
+/// Waits up to `milliseconds` (negative: forever) for `fd` to become readable (or hung up); false
+/// on timeout or when `bell` rings first.
+package func pollReadable(_ fd: Int32, unless bell: Bell, milliseconds: Int32) -> Bool {
+    var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: bell.fd, events: Int16(POLLIN), revents: 0)]
+    while true {
+        let rc = poll(&fds, 2, milliseconds)
+        if rc < 0 && errno == EINTR { continue }
+        return rc > 0 && fds[0].revents != 0
+    }
+}
+
 /// Waits up to `milliseconds` for `fd` to accept more bytes; false on timeout.
 package func pollWritable(_ fd: Int32, milliseconds: Int32) -> Bool { pollFor(Int16(POLLOUT), fd, milliseconds) }
 

@@ -33,8 +33,9 @@ public final class TCPListener: @unchecked Sendable {   // the fd is only closed
     deinit { close() }
 
     /// Waits up to `timeoutMilliseconds` for a connection; nil when none came.
-    public func accept(timeoutMilliseconds: Int32) throws(PosixError) -> TCPSocket? {
-        guard pollReadable(fd, milliseconds: timeoutMilliseconds) else { return nil }
+    public func accept(timeoutMilliseconds: Int32, unless bell: Bell? = nil) throws(PosixError) -> TCPSocket? {
+        let ready = bell.map { pollReadable(fd, unless: $0, milliseconds: timeoutMilliseconds) } ?? pollReadable(fd, milliseconds: timeoutMilliseconds)
+        guard ready else { return nil }
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let client = withUnsafeMutablePointer(to: &storage) {

@@ -29,6 +29,9 @@ public final class TCPSocket: @unchecked Sendable {   // used by one thread at a
     /// Waits up to `milliseconds` for bytes to read; false on timeout.
     public func waitReadable(milliseconds: Int32) -> Bool { pollReadable(fd, milliseconds: milliseconds) }
 
+    /// Waits up to `milliseconds` for bytes to read; false on timeout or when `bell` rings first.
+    public func waitReadable(milliseconds: Int32, unless bell: Bell) -> Bool { pollReadable(fd, unless: bell, milliseconds: milliseconds) }
+
     /// Waits up to `milliseconds` for room to write; false on timeout.
     public func waitWritable(milliseconds: Int32) -> Bool { pollWritable(fd, milliseconds: milliseconds) }
 

@@ -89,6 +89,12 @@ public final class TLSConnection: @unchecked Sendable {   // one connection thre
         return socket.waitReadable(milliseconds: milliseconds)
     }
 
+    /// Waits up to `milliseconds` for bytes to read; false on timeout or when `bell` rings first.
+    public func waitReadable(milliseconds: Int32, unless bell: Bell) -> Bool {
+        if SSL_pending(ssl) > 0 { return true }
+        return socket.waitReadable(milliseconds: milliseconds, unless: bell)
+    }
+
     /// Writes all of `bytes`.
     public func write(_ bytes: [UInt8]) throws {
         var offset = 0

@@ -46,7 +46,7 @@ public final class AdminServer: Service {
             limits.parser = HTTPParserLimits(maxHeaderBytes: 16 * 1024, maxBodyBytes: 0)
             limits.requestTimeout = 10
             HTTPConnection.serve(socket, watch: ConnectionWatch(socket: socket, deadlines: deadlines, limits: limits), limits: limits,
-                                 label: "admin \(socket.peer)", log: log, isStopping: { [listener] in listener.isStopping }, respond: respond)
+                                 label: "admin \(socket.peer)", log: log, bell: listener.bell, isStopping: { [listener] in listener.isStopping }, respond: respond)
             socket.close()
         }
     }

@@ -175,14 +175,14 @@ public final class FederationServer: Service {
             defer { peers.leave(peer.id) }
             log.debug("peer_connected", ["peer": socket.peer, "node": peer.id, "tls": connection.protocolVersion])
             let caller = PeerContext(peer: peer, certificateNotAfter: certificate?.notAfter, certificate: certificate)
-            HTTPConnection.serve(connection, watch: watch, limits: limits, label: peer.id, log: log, isStopping: isStopping) { request in
+            HTTPConnection.serve(connection, watch: watch, limits: limits, label: peer.id, log: log, bell: listener.bell, isStopping: isStopping) { request in
                 router.respond(to: request, context: caller)
             }
         case .success(.system(let system)):
             guard admit("system:\(system)", connection) else { return }
             defer { peers.leave("system:\(system)") }
             log.debug("system_connected", ["peer": socket.peer, "system": system])
-            HTTPConnection.serve(connection, watch: watch, limits: limits, label: "system \(system)", log: log, isStopping: isStopping) { request in
+            HTTPConnection.serve(connection, watch: watch, limits: limits, label: "system \(system)", log: log, bell: listener.bell, isStopping: isStopping) { request in
                 ingest.respond(request, system: system)
             }
         case .failure(let refusal):

@@ -37,7 +37,7 @@ final class ExternalWriteWatcher: Service {
             receiver.withLock { $0 = wake }
             let thread = Thread { [self] in
                 while !stopped.withLock({ $0 }) {
-                    if wake.wait(milliseconds: 200) { signal.bump() }
+                    if wake.wait(milliseconds: 10_000) && !stopped.withLock({ $0 }) { signal.bump() }   // `stop` pokes it
                 }
                 done.signal()
             }
@@ -51,6 +51,7 @@ final class ExternalWriteWatcher: Service {
 
     func stop() {
         stopped.withLock { $0 = true }
+        WakeReceiver.poke(name: wakeName)
         done.wait()
         receiver.withLock { $0?.close() }
         worker.stop()

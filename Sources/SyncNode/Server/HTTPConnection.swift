@@ -19,8 +19,10 @@ struct ConnectionWatch {
 /// for receiving a request and sending its answer, an idle timeout, a clean
 /// close on shutdown, and a clear error response for a malformed request.
 enum HTTPConnection {
+    /// - Parameter bell: rung when the server stops (`isStopping` is true from then on): an idle
+    ///   connection waits on it and its socket together, for as long as it may stay idle.
     static func serve(_ stream: any ByteStream, watch: ConnectionWatch, limits: ServerLimits, label: String, log: Log,
-                      isStopping: () -> Bool, respond: (HTTPRequest) -> HTTPResponse) {
+                      bell: Bell, isStopping: () -> Bool, respond: (HTTPRequest) -> HTTPResponse) {
         var parser = HTTPRequestParser(limits: limits.parser)
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         defer { watch.idle() }
@@ -44,12 +46,20 @@ enum HTTPConnection {
                 if parser.takeContinueRequest() {
                     try stream.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
                 }
-                // Wait in short slices so an idle connection notices shutdown and
-                // is closed cleanly rather than cut.
-                var waited = 0.0
-                while !stream.waitReadable(milliseconds: 250) {
-                    waited += 0.25
-                    if (isStopping() && !parser.hasPartialRequest) || (!parser.hasPartialRequest && waited >= limits.idleTimeout) { return }
+                // Wait for the next bytes, the idle timeout or the server's stop, whichever comes
+                // first, so an idle connection is closed cleanly rather than cut. A request half
+                // received when the server stops may still finish (its deadline cuts it otherwise).
+                let idleSince = Date()
+                while true {
+                    let stopping = isStopping() || bell.isRung
+                    if !parser.hasPartialRequest && stopping { return }
+                    let idle = Date().timeIntervalSince(idleSince)
+                    if !parser.hasPartialRequest && idle >= limits.idleTimeout { return }
+                    let ready = stopping
+                        ? stream.waitReadable(milliseconds: 250)   // the bell stays rung: wait in slices now
+                        : stream.waitReadable(milliseconds: Int32(max(0.001, parser.hasPartialRequest ? limits.idleTimeout : limits.idleTimeout - idle) * 1000),
+                                              unless: bell)
+                    if ready { break }
                 }
                 let n = try stream.read(into: &buffer, count: buffer.count)
                 if n == 0 { return }

@@ -20,11 +20,14 @@ final class Listener: Sendable {
     private let handle: @Sendable (TCPSocket) -> Void
     private let state = Mutex(State())
     private let finished = DispatchGroup()
+    /// Rung by `stop`: the accept loop and idle connections wait on it with their socket.
+    let bell: Bell
 
     /// - Parameter handle: serves one connection; runs on the connection's thread.
     init(host: String, port: Int, name: String, log: Log, maxConnections: Int, maxPerAddress: Int? = nil,
          handle: @escaping @Sendable (TCPSocket) -> Void) throws {
         socket = try TCPListener(host: host, port: port)
+        bell = try Bell()
         self.name = name
         self.log = log
         self.maxConnections = maxConnections
@@ -51,6 +54,7 @@ final class Listener: Sendable {
     /// Stops accepting and waits up to `grace` seconds for connections to finish.
     func stop(grace: Double) {
         state.withLock { $0.stopping = true }
+        bell.ring()
         if finished.wait(timeout: .now() + grace) == .timedOut {
             log.warning("shutdown_timeout", ["listener": name, "reason": "requests still running after \(grace)s"])
         }
@@ -60,7 +64,8 @@ final class Listener: Sendable {
     private func acceptLoop() {
         while !isStopping {
             let client: TCPSocket?
-            do { client = try socket.accept(timeoutMilliseconds: 200) } catch {
+            // No slices: `stop` rings the bell. The timeout only bounds a wait if that were ever missed.
+            do { client = try socket.accept(timeoutMilliseconds: 10_000, unless: bell) } catch {
                 log.error("accept_failed", ["listener": name, "error": "\(error)"])
                 Thread.sleep(forTimeInterval: 0.2)
                 continue
