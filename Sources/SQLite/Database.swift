@@ -1,5 +1,24 @@
 import CSQLite
 import Foundation
+import Synchronization
+
+/// What this connection's commits left in the write-ahead log, kept by SQLite's WAL hook
+/// (`Database.trackLog`): how many pages the log holds, and how many commits there were.
+public final class LogTracker: Sendable {
+    private let frames = Atomic<Int>(0)
+    private let commits = Atomic<Int>(0)
+
+    /// Pages in the log after the last commit (it starts again from 0 after a complete checkpoint).
+    public var pages: Int { frames.load(ordering: .relaxed) }
+
+    /// Commits since the last call.
+    public func takeCommits() -> Int { commits.exchange(0, ordering: .relaxed) }
+
+    fileprivate func committed(pages: Int) {
+        frames.store(pages, ordering: .relaxed)
+        commits.add(1, ordering: .relaxed)
+    }
+}
 
 /// One SQLite connection. Owns its `sqlite3*` and closes it in `deinit`.
 ///
@@ -10,6 +29,7 @@ public final class Database {
     /// The database file.
     public let path: String
     private var cache: [String: Statement] = [:]
+    private var logTracker: LogTracker?
     private var transactionDepth = 0
 
     /// Opens (creating if needed) the database at `path`.
@@ -51,7 +71,21 @@ public final class Database {
         }, limit)
     }
 
+    /// Counts this connection's commits and the log's pages after each (SQLite's WAL hook). It
+    /// replaces the automatic checkpoints (`wal_autocheckpoint`) on this connection: call it after
+    /// turning those off, and checkpoint from elsewhere.
+    public func trackLog() -> LogTracker {
+        let tracker = LogTracker()
+        logTracker = tracker   // kept alive as long as the hook may call it
+        sqlite3_wal_hook(handle, { context, _, _, pages in
+            if let context { Unmanaged<LogTracker>.fromOpaque(context).takeUnretainedValue().committed(pages: Int(pages)) }
+            return SQLITE_OK
+        }, Unmanaged.passUnretained(tracker).toOpaque())
+        return tracker
+    }
+
     deinit {
+        sqlite3_wal_hook(handle, nil, nil)
         cache.removeAll()
         sqlite3_close_v2(handle)
     }

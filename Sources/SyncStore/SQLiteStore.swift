@@ -23,6 +23,11 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
     private let readerSlots: DispatchSemaphore
     private var checkpointer: Database?
     private let checkpointLock = NSLock()
+    /// Under `checkpointLock`: the writer's log, once checkpoints are left to the node; whether the
+    /// log holds pages a checkpoint has not copied yet; when the last checkpoint ran.
+    private var log: LogTracker?
+    private var uncopied = false
+    private var lastCheckpoint = Date()
     /// The database file, or ":memory:".
     public let path: String
     private let readOnly: Bool
@@ -71,7 +76,7 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
 
     /// Moves the write-ahead log's pages into the database without blocking the writer or readers
     /// (a passive checkpoint on a connection of its own), so commits never pay for it. The node
-    /// serving the store calls it every second; returns the pages left in the log.
+    /// serving the store calls it when it is due (`checkpointIfDue`); returns the pages left in the log.
     @discardableResult
     public func checkpoint() throws -> Int {
         guard !readOnly, path != ":memory:" else { return 0 }
@@ -87,6 +92,26 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
         return try wrap { try checkpointer!.first("PRAGMA wal_checkpoint(PASSIVE)") { $0.int(1) - $0.int(2) } ?? 0 }
     }
 
+    /// Runs `checkpoint()` when it is due: the log holds `pages` pages or more, or anything
+    /// committed since the last checkpoint is `seconds` old. An idle node then leaves its few
+    /// small commits (a health exchange every few seconds) in the log instead of copying each into
+    /// the database with two fsyncs and starting the log again with a third. Returns whether it ran.
+    @discardableResult
+    public func checkpointIfDue(pages: Int = 256, seconds: Double = 30) throws -> Bool {
+        checkpointLock.lock()
+        let tracker = log
+        if let tracker, tracker.takeCommits() > 0 { uncopied = true }
+        let due = tracker == nil || (uncopied && (tracker!.pages >= pages || Date().timeIntervalSince(lastCheckpoint) >= seconds))
+        checkpointLock.unlock()
+        guard due else { return false }
+        let left = try checkpoint()
+        checkpointLock.lock()
+        uncopied = left > 0   // readers held part of it back: try again at the next tick
+        lastCheckpoint = Date()
+        checkpointLock.unlock()
+        return true
+    }
+
     /// The writer connection's `PRAGMA synchronous` (2 = FULL), for tests.
     func synchronousSetting() throws -> Int {
         writeLock.lock()
@@ -100,6 +125,10 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
         writeLock.lock()
         defer { writeLock.unlock() }
         try wrap { _ = try writer.first("PRAGMA wal_autocheckpoint = 0") { $0.int(0) } }
+        let tracker = writer.trackLog()   // after the pragma: turning automatic checkpoints off removes any WAL hook
+        checkpointLock.lock()
+        log = tracker
+        checkpointLock.unlock()
     }
 
     /// Node metadata: the most MiB the database may grow to (absent: no limit but the disk's).

@@ -1,8 +1,9 @@
 import Foundation
 import SyncStore
 
-/// Moves the write-ahead log into the database once a second on a connection
-/// of its own, so no commit (and no change's latency) pays for a checkpoint.
+/// Moves the write-ahead log into the database on a connection of its own, so no
+/// commit (and no change's latency) pays for a checkpoint: looks once a second,
+/// copies when the log holds 256 pages (1 MiB) or its oldest uncopied commit is 30 s old.
 final class Checkpointer: Service {
     let name = "checkpointer"
     private let store: SQLiteStore
@@ -17,7 +18,7 @@ final class Checkpointer: Service {
 
     func start() {
         worker.start { [self] in
-            do { try store.checkpoint() } catch { log.warning("checkpoint_failed", ["error": "\(error)"]) }
+            do { try store.checkpointIfDue() } catch { log.warning("checkpoint_failed", ["error": "\(error)"]) }
         }
     }
 

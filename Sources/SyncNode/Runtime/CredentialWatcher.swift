@@ -1,4 +1,5 @@
 import Foundation
+import Posix
 import Synchronization
 import SyncCore
 import SyncEngine
@@ -71,9 +72,8 @@ final class CredentialWatcher: Service {
 
     private func filesState() -> String {
         [context.certificateFile, context.keyFile, context.caFile].map { file in
-            let attributes = try? FileManager.default.attributesOfItem(atPath: file)
-            let date = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-            return "\(date)/\(attributes?[.size] as? Int ?? -1)"
+            let status = Posix.fileStatus(atPath: file)   // one stat, every second: not attributesOfItem (reads /etc/passwd)
+            return "\(status?.modified ?? 0)/\(status?.size ?? -1)"
         }.joined(separator: "|")
     }
 

@@ -14,7 +14,7 @@ public struct StorageStatus: Encodable, Sendable {
     static func collect(context: NodeContext, limitMiB: String?, policy: Policy) -> (status: StorageStatus, attention: [String]) {
         let files = [context.databasePath, context.databasePath + "-wal"]
         let size = files.reduce(Int64(0)) { total, file in
-            total + Int64(((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int) ?? 0)
+            total + (Posix.fileStatus(atPath: file)?.size ?? 0)
         }
         let limit = limitMiB.flatMap { Int64($0) }.map { $0 << 20 }
         let free = Posix.freeDiskBytes(atPath: context.dataDirectory)
