@@ -124,7 +124,7 @@ public struct Batch: Sendable {
                 guard seen.insert(member).inserted else { throw WireError("the batch has member '\(member.prefix(40))' twice") }
                 switch member {
                 case "after":
-                    guard case .int(let after) = try r.number(), after >= 0 else { throw WireError("'after' must be a sequence number") }
+                    guard let after = try r.integer(), after >= 0 else { throw WireError("'after' must be a sequence number") }
                     batch.after = after
                 case "blocks":
                     try r.array { r in
@@ -142,7 +142,7 @@ public struct Batch: Sendable {
                         places.append(place)
                     }
                 case "last":
-                    guard case .int(let last) = try r.number(), last >= 0 else { throw WireError("'last' must be a sequence number") }
+                    guard let last = try r.integer(), last >= 0 else { throw WireError("'last' must be a sequence number") }
                     batch.last = last
                 case "resync":
                     guard r.peek == UInt8(ascii: "\""), let mark = ResyncMark(token: try r.string()) else {
@@ -189,14 +189,14 @@ public struct Batch: Sendable {
         try r.object { r, member in
             switch member {
             case "b" where block == nil, "i" where leaf == nil:
-                guard case .int(let value) = try r.number(), value >= 0, value < Int64(ProtocolLimits.maxBatchEntries) else {
+                guard let value = try r.integer(), value >= 0, value < Int64(ProtocolLimits.maxBatchEntries) else {
                     throw WireError("changes[\(number)]: \"\(member)\" must be a whole number from 0 to \(ProtocolLimits.maxBatchEntries - 1)")
                 }
                 if member == "b" { block = value } else { leaf = value }
             case "whole" where whole == nil:
                 do { whole = try ChangeCodec.read(&r).bytes } catch { throw WireError("changes[\(number)].whole: \(error)") }
             case "seq" where seq == nil:
-                guard case .int(let value) = try r.number(), value >= 0 else {
+                guard let value = try r.integer(), value >= 0 else {
                     throw WireError("changes[\(number)]: \"seq\" must be a whole number, 0 or more")
                 }
                 seq = value

@@ -136,7 +136,7 @@ public enum ChangeCodec {
                         guard r.peek != UInt8(ascii: "[") else {
                             throw WireError("item '\(name.prefix(40))': a data item value must be text, a number, a boolean or null")
                         }
-                        guard values.updateValue(try JSONValue(node: try r.value(depth: 3)), forKey: name) == nil else {
+                        guard values.updateValue(try r.scalar(), forKey: name) == nil else {
                             throw WireError("item '\(name.prefix(40))' appears twice")
                         }
                     }
@@ -173,7 +173,7 @@ public enum ChangeCodec {
     }
 
     private static func clock(_ r: inout JSONReader, what: String) throws -> Int64 {
-        guard case .int(let hlc) = try r.number(), hlc >= 0, hlc <= HybridClock.ceiling else {
+        guard let hlc = try r.integer(), hlc >= 0, hlc <= HybridClock.ceiling else {
             throw WireError("\(what): \"h\" must be a clock reading (a whole number from 0 to \(HybridClock.ceiling))")
         }
         return hlc
@@ -209,7 +209,7 @@ public enum ChangeCodec {
                 guard r.peek != UInt8(ascii: "{"), r.peek != UInt8(ascii: "[") else {
                     throw WireError("\(what): a data item value must be text, a number, a boolean or null")
                 }
-                value = try JSONValue(node: try r.value(depth: 3))
+                value = try r.scalar()
             default: throw WireError("\(what) has an unknown or repeated member '\(member.prefix(40))' (an item is {\"h\", \"o\", \"v\"})")
             }
         }

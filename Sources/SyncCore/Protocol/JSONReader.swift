@@ -183,9 +183,43 @@ public struct JSONReader {
         index += count
     }
 
+    /// A value that is neither an object nor an array (a data item's value), read without building a
+    /// tree: `JSONNode` is an indirect enum, so each node it makes is an allocation.
+    public mutating func scalar() throws(JSONParseError) -> JSONValue {
+        skipSpace()
+        switch peek {
+        case UInt8(ascii: "\""): return .string(try string())
+        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "{"), UInt8(ascii: "["): throw error("expected text, a number, a boolean or null")
+        case nil: throw error("unexpected end of JSON")
+        default:
+            switch try numeral() {
+            case .int(let value): return .int(value)
+            case .double(let value): return .double(value)
+            }
+        }
+    }
+
+    private enum Numeral { case int(Int64), double(Double) }
+
+    /// A number that must be a whole one fitting 64 bits: nil when it is any other number.
+    public mutating func integer() throws(JSONParseError) -> Int64? {
+        if case .int(let value) = try numeral() { return value }
+        return nil
+    }
+
     /// A number by RFC 8259's grammar: an integer when it has no fraction or
     /// exponent and fits 64 bits, otherwise a finite double.
     public mutating func number() throws(JSONParseError) -> JSONNode {
+        switch try numeral() {
+        case .int(let value): return .int(value)
+        case .double(let value): return .double(value)
+        }
+    }
+
+    private mutating func numeral() throws(JSONParseError) -> Numeral {
         let start = index
         if peek == UInt8(ascii: "-") { index += 1 }
         guard let lead = peek, lead >= 48, lead <= 57 else { throw error("invalid value") }
