@@ -41,23 +41,20 @@ package func pollReadable(_ fd: Int32, milliseconds: Int32) -> Bool { pollFor(In
 
 /// Waits up to `milliseconds` (negative: forever) for `fd` to become readable (or hung up); false
 /// on timeout or when `bell` rings first.
-package func pollReadable(_ fd: Int32, unless bell: Bell, milliseconds: Int32) -> Bool {
-    var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: bell.fd, events: Int16(POLLIN), revents: 0)]
-    while true {
-        let rc = poll(&fds, 2, milliseconds)
-        if rc < 0 && errno == EINTR { continue }
-        return rc > 0 && fds[0].revents != 0
-    }
+package func pollReadable(_ fd: Int32, unless bell: Bell?, milliseconds: Int32) -> Bool {
+    pollFor(Int16(POLLIN), fd, milliseconds, unless: bell)
 }
 
 /// Waits up to `milliseconds` for `fd` to accept more bytes; false on timeout.
 package func pollWritable(_ fd: Int32, milliseconds: Int32) -> Bool { pollFor(Int16(POLLOUT), fd, milliseconds) }
 
-private func pollFor(_ events: Int16, _ fd: Int32, _ milliseconds: Int32) -> Bool {
-    var pfd = pollfd(fd: fd, events: events, revents: 0)
+/// True when `fd` is ready; false on timeout or when `bell` (if any) rang first.
+private func pollFor(_ events: Int16, _ fd: Int32, _ milliseconds: Int32, unless bell: Bell? = nil) -> Bool {
+    var fds = [pollfd(fd: fd, events: events, revents: 0)]
+    if let bell { fds.append(pollfd(fd: bell.fd, events: Int16(POLLIN), revents: 0)) }
     while true {
-        let rc = poll(&pfd, 1, milliseconds)
+        let rc = poll(&fds, nfds_t(fds.count), milliseconds)
         if rc < 0 && errno == EINTR { continue }
-        return rc != 0
+        return rc < 0 || (rc > 0 && fds[0].revents != 0)   // an error: let the caller's read report it
     }
 }

@@ -34,8 +34,7 @@ public final class TCPListener: @unchecked Sendable {   // the fd is only closed
 
     /// Waits up to `timeoutMilliseconds` for a connection; nil when none came.
     public func accept(timeoutMilliseconds: Int32, unless bell: Bell? = nil) throws(PosixError) -> TCPSocket? {
-        let ready = bell.map { pollReadable(fd, unless: $0, milliseconds: timeoutMilliseconds) } ?? pollReadable(fd, milliseconds: timeoutMilliseconds)
-        guard ready else { return nil }
+        guard pollReadable(fd, unless: bell, milliseconds: timeoutMilliseconds) else { return nil }
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let client = withUnsafeMutablePointer(to: &storage) {

@@ -79,7 +79,7 @@ public struct LocalWriter: Sendable {
                 deletes += 1
             }
             let writePrepared = { (row: PreparedRow) throws in
-                guard row.dataset == id else { throw ReplicationError("a row prepared for dataset '\(row.dataset)' written to '\(id)'") }
+                guard row.dataset == id else { throw ReplicationError("a row prepared for dataset '\(row.dataset)' was written to '\(id)'; prepare it with a RowPreparer of '\(id)'") }
                 let verdict = try row.verdict ?? preparer.judge(row.values, key: row.key, label: row.label,
                                                                   current: reader.record(dataset: id, key: row.key)?.state)
                 tally.checked += 1

@@ -23,11 +23,10 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
     private let readerSlots: DispatchSemaphore
     private var checkpointer: Database?
     private let checkpointLock = NSLock()
-    /// Under `checkpointLock`: the writer's log, once checkpoints are left to the node; whether the
-    /// log holds pages a checkpoint has not copied yet; when the last checkpoint ran.
+    /// Under `checkpointLock`: the writer's log, once checkpoints are left to the node, and since
+    /// when it holds commits a checkpoint has not copied (nil: none).
     private var log: LogTracker?
-    private var uncopied = false
-    private var lastCheckpoint = Date()
+    private var uncopiedSince: Date?
     /// The database file, or ":memory:".
     public let path: String
     private let readOnly: Bool
@@ -99,15 +98,18 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
     @discardableResult
     public func checkpointIfDue(pages: Int = 256, seconds: Double = 30) throws -> Bool {
         checkpointLock.lock()
-        let tracker = log
-        if let tracker, tracker.takeCommits() > 0 { uncopied = true }
-        let due = tracker == nil || (uncopied && (tracker!.pages >= pages || Date().timeIntervalSince(lastCheckpoint) >= seconds))
+        let due: Bool
+        if let tracker = log {
+            if tracker.takeCommits() > 0 && uncopiedSince == nil { uncopiedSince = Date() }
+            due = uncopiedSince.map { tracker.pages >= pages || Date().timeIntervalSince($0) >= seconds } ?? false
+        } else {
+            due = true   // commits are not counted (checkpoints not left to the node): copy whatever is there
+        }
         checkpointLock.unlock()
         guard due else { return false }
         let left = try checkpoint()
         checkpointLock.lock()
-        uncopied = left > 0   // readers held part of it back: try again at the next tick
-        lastCheckpoint = Date()
+        if left == 0 { uncopiedSince = nil }   // else readers held part of it back: try again at the next look
         checkpointLock.unlock()
         return true
     }
