@@ -56,7 +56,7 @@ let package = Package(
 
         .executableTarget(name: "syncnode", dependencies: ["SyncNode", "SyncTesting", "TextEncoding"], swiftSettings: strict),
         // Benchmarks (release build, not tests): `swift build -c release && .build/release/syncnode-bench`.
-        .executableTarget(name: "syncnode-bench", dependencies: ["SyncTesting", "SyncNode", "SQLite", "SyncCore", "SyncStore"],
+        .executableTarget(name: "syncnode-bench", dependencies: ["SyncTesting", "SyncNode", "SQLite", "SyncCore", "SyncStore", "Posix"],
                           path: "Benchmarks/ReplicationBench", swiftSettings: strict),
 
         .testTarget(name: "PosixTests", dependencies: ["Posix"], swiftSettings: strict),
