@@ -27,10 +27,11 @@ extension ApplyRun {
         }
     }
 
-    /// The log entry for `change` (`body` its canonical bytes), with its place in its origin's signed block.
-    mutating func logEntry(_ change: Change, body: [UInt8], live: Bool) throws -> LogWrite {
+    /// The log entry for `change` (`body` its canonical bytes), with its place in its origin's signed
+    /// block, going into the outboxes of `peers`.
+    mutating func logEntry(_ change: Change, body: [UInt8], live: Bool, to peers: [String] = []) throws -> LogWrite {
         LogWrite(dataset: change.dataset, region: change.region, from: from, live: live, body: body,
-                 proof: try proof(for: change, body: body))
+                 proof: try proof(for: change, body: body), outboxes: peers)
     }
 
     private mutating func proof(for change: Change, body: [UInt8]) throws -> LogProof? {

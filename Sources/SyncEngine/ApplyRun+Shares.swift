@@ -84,8 +84,7 @@ extension ApplyRun {
 
     private mutating func forward(_ change: Change, bytes: [UInt8], toward requester: String, from: String?) throws {
         guard let next = replica.routing.towardAuthority(requester, at: node, from: from) else { return }
-        let seq = try tx.appendLog(try logEntry(change, body: bytes, live: false), at: now)
-        try enqueue(seq, for: [next])
+        _ = try append(try logEntry(change, body: bytes, live: false, to: [next]))
     }
 
     /// Applies a granted record: passed on by the nodes between the releasing

@@ -39,8 +39,8 @@ extension ApplyRun {
         guard route.contains(node) else {
             throw ReplicationError("\(label): \(node) is not on the way between \(filer) and \(answerer)", kind: .forbidden)
         }
-        guard let seq = try join(change, bytes: encoded.bytes) else { return nil }
-        try enqueue(seq, for: topology.neighbours(of: node).map(\.id).filter { route.contains($0) && $0 != from })
+        let next = topology.neighbours(of: node).map(\.id).filter { route.contains($0) && $0 != from }
+        guard try join(change, bytes: encoded.bytes, to: next) != nil else { return nil }
         let after = try tx.record(dataset: shape.dataset, key: change.key)?.state.items ?? [:]
         return (current, after)
     }
@@ -69,9 +69,9 @@ extension ApplyRun {
                 throw ReplicationError("\(label): only the authority \(authority) answers it, not \(write.stamp.origin)", kind: .forbidden)
             }
         }
-        guard let seq = try join(change, bytes: encoded.bytes) else { return }
+        let next = replica.routing.towardAuthority(outcome.proposer, at: node, from: from)
+        guard try join(change, bytes: encoded.bytes, to: next.map { [$0] } ?? []) != nil else { return }
         try tx.closeConflict(dataset: outcome.dataset, key: outcome.key, item: outcome.item, proposer: outcome.proposer, hlc: outcome.hlc)
-        if let next = replica.routing.towardAuthority(outcome.proposer, at: node, from: from) { try enqueue(seq, for: [next]) }
     }
 }
 

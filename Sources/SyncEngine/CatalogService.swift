@@ -103,15 +103,15 @@ extension ApplyRun {
             return
         case .accept(let owner):
             try tx.putCatalogEntry(entry, json: json, stampHLC: write.stamp.hlc, owner: owner, at: now)
-            let seq = try tx.appendLog(try logEntry(change, body: encoded.bytes, live: true), at: now)
+            // Every entry flows up; the merged catalog flows down to every node.
+            let seq = try append(try logEntry(change, body: encoded.bytes, live: true,
+                                              to: replica.topology.neighbours(of: node).map(\.id).filter { $0 != from }))
             // The newest version and every handover stay live; earlier versions retire.
             let previous = try tx.record(dataset: change.dataset, key: change.key)?.contributions ?? []
             let handovers = previous.filter { Self.isHandover($0.change) }.map(\.seq)
             try tx.setRecord(dataset: change.dataset, key: change.key, region: change.region, deleted: false,
                              contributions: handovers + [seq])
             try tx.retire(previous.map(\.seq).filter { !handovers.contains($0) })
-            // Every entry flows up; the merged catalog flows down to every node.
-            try enqueue(seq, for: replica.topology.neighbours(of: node).map(\.id).filter { $0 != from })
             known = nil
             stats.applied += 1
         }

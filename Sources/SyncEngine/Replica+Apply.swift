@@ -169,19 +169,20 @@ struct ApplyRun {
     /// Joins an authoritative change into its record and routes it on; a
     /// conditional dataset's change also goes to the grants this node releases.
     private mutating func merge(_ change: Change, bytes: [UInt8], into dataset: KnownDataset) throws {
-        guard let seq = try join(change, bytes: bytes) else { return }
-        try route(seq, change, dataset)
+        guard try join(change, bytes: bytes, to: destinations(of: change, dataset)) != nil else { return }
         if dataset.definition.shareType != .unconditional { try release(change, of: dataset.definition) }
     }
 
     /// Joins a change into its record: new records take one append; existing
-    /// ones keep only the logged changes their state still needs. Returns the
-    /// change's log sequence number, nil when it changed nothing (a duplicate, or older than what is held).
-    mutating func join(_ change: Change, bytes: [UInt8]) throws -> Int64? {
-        let entry = try logEntry(change, body: bytes, live: true)
+    /// ones keep only the logged changes their state still needs. A change
+    /// logged goes into the outboxes of `peers`. Returns the change's log
+    /// sequence number, nil when it changed nothing (a duplicate, or older than what is held).
+    mutating func join(_ change: Change, bytes: [UInt8], to peers: [String] = []) throws -> Int64? {
+        let entry = try logEntry(change, body: bytes, live: true, to: peers)
         // A write without a tombstone makes a live record; only a delete needs the merge to tell.
         let deleted = change.tombstone != nil && Merge.apply(change, to: nil).state.isDeleted
         if let seq = try tx.createRecord(key: change.key, deleted: deleted, entry: entry, at: now) {
+            queued(peers)
             count(change.dataset, deleted ? 0 : 1, written: change.newestStamp)
             stats.applied += 1
             return seq
@@ -191,7 +192,7 @@ struct ApplyRun {
         }
         let merged = Merge.apply(change, to: current.state)
         guard merged.changed else { return nil }
-        let seq = try tx.appendLog(entry, at: now)
+        let seq = try append(entry)
         guard let folded = Merge.fold(current.contributions.map { (id: $0.seq, change: $0.change) } + [(id: seq, change: change)]) else { return nil }
         try tx.setRecord(dataset: change.dataset, key: change.key, region: folded.state.region, deleted: folded.state.isDeleted,
                          contributions: folded.keep)
@@ -213,27 +214,31 @@ struct ApplyRun {
         guard added > 0 else { return }
         let authorities = Set(conflicts.map(\.authority))
         let next = Set(authorities.compactMap { replica.routing.towardAuthority($0, at: node, from: from) }).sorted()
-        let seq = try tx.appendLog(try logEntry(proposals, body: ChangeCodec.encode(proposals), live: false), at: now)
-        try enqueue(seq, for: next)
+        _ = try append(try logEntry(proposals, body: ChangeCodec.encode(proposals), live: false, to: next))
         stats.conflicts += added
     }
 
-    private mutating func route(_ seq: Int64, _ change: Change, _ dataset: KnownDataset) throws {
+    /// The neighbours a change of `dataset` goes to from here (routing, worked out once per dataset and region).
+    private mutating func destinations(of change: Change, _ dataset: KnownDataset) -> [String] {
         // A withdrawn dataset's (下架) records stop flowing; the copies stay.
-        guard !dataset.withdrawn else { return }
-        if let last = lastRoute, last.dataset == change.dataset, last.region == change.region.code { return try enqueue(seq, for: last.peers) }
+        guard !dataset.withdrawn else { return [] }
+        if let last = lastRoute, last.dataset == change.dataset, last.region == change.region.code { return last.peers }
         let route = change.dataset + "|" + change.region.code
-        if let peers = destinations[route] {
-            lastRoute = (change.dataset, change.region.code, peers)
-            return try enqueue(seq, for: peers)
-        }
-        let peers = replica.routing.destinations(dataset: dataset.definition, region: change.region, at: node, from: from)
+        let peers = destinations[route] ?? replica.routing.destinations(dataset: dataset.definition, region: change.region, at: node, from: from)
         destinations[route] = peers
-        try enqueue(seq, for: peers)
+        lastRoute = (change.dataset, change.region.code, peers)
+        return peers
     }
 
-    mutating func enqueue(_ seq: Int64, for peers: [String]) throws {
-        try tx.enqueue(seq, for: peers)
+    /// Logs `entry` into the outboxes it names (counted for their depths at the end of the run).
+    mutating func append(_ entry: LogWrite) throws -> Int64 {
+        let seq = try tx.appendLog(entry, at: now)
+        queued(entry.outboxes)
+        return seq
+    }
+
+    /// Counts an entry logged into `peers`' outboxes.
+    mutating func queued(_ peers: [String]) {
         for peer in peers { added[peer, default: 0] += 1 }
     }
 

@@ -53,6 +53,10 @@ public final class Replica: Sendable {
         routing = Routing(topology: topology)
         admission = Admission(topology: topology, node: nodeID)
         clock = Mutex(HybridClock(last: try store.read { try $0.persistedClock() }))
+        // Nearly every entry goes to the parent (归集): its outbox is kept as a range of the log, one
+        // insert per entry fewer than a row each. Once per store, and again if the parent changes.
+        let parent = topology.parent(of: nodeID)?.id
+        if try store.read({ try $0.logOutboxPeer() }) != parent { try store.write { try $0.keepOutboxInLog(for: parent) } }
     }
 
     public var nodeID: String { node.id }

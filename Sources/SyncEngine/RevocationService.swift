@@ -59,11 +59,11 @@ extension ApplyRun {
         }
         if let held = try tx.revocationList(), held.number >= checked.number { return }
         try tx.setRevocationList(number: checked.number, pem: pem, at: now)
-        let seq = try tx.appendLog(try logEntry(change, body: encoded.bytes, live: true), at: now)
+        let seq = try append(try logEntry(change, body: encoded.bytes, live: true,
+                                          to: replica.topology.neighbours(of: node).map(\.id).filter { $0 != from }))
         let previous = try tx.record(dataset: change.dataset, key: change.key)?.contributions.map(\.seq) ?? []
         try tx.setRecord(dataset: change.dataset, key: change.key, region: change.region, deleted: false, contributions: [seq])
         try tx.retire(previous)
-        try enqueue(seq, for: replica.topology.neighbours(of: node).map(\.id).filter { $0 != from })
         stats.applied += 1
     }
 }

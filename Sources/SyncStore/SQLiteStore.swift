@@ -225,10 +225,14 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
         writeLock.lock()
         defer { writeLock.unlock() }
         return try wrap {
-            guard durability == .processCrash else { return try writer.transaction { try body(StoreAccess(db: writer)) } }
-            try writer.execute("PRAGMA synchronous=NORMAL")
-            defer { try? writer.execute("PRAGMA synchronous=FULL") }
-            return try writer.transaction { try body(StoreAccess(db: writer)) }
+            if durability == .processCrash { try writer.execute("PRAGMA synchronous=NORMAL") }
+            defer { if durability == .processCrash { try? writer.execute("PRAGMA synchronous=FULL") } }
+            return try writer.transaction {
+                let access = StoreAccess(db: writer)
+                let result = try body(access)
+                try access.finishTransaction()
+                return result
+            }
         }
     }
 

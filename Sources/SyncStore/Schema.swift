@@ -260,5 +260,14 @@ enum Schema {
             ALTER TABLE log ADD COLUMN leaf INTEGER;    -- the entry's place in its block
             ALTER TABLE log ADD COLUMN whole BLOB;     -- the signed change when the entry is a part of it
             """),
+        Migration(version: 12, name: "the parent's outbox as a range of the log", sql: """
+            -- Most entries go to the parent (归集): instead of an outbox row each, the parent's outbox is
+            -- the entries marked `up` after its range start (outbox_state.range_after), read in log
+            -- order and acknowledged by moving the start: one B-tree insert fewer for each of them.
+            -- Which neighbour that is (node_meta 'fact:outbox.range') is set by the engine, which knows
+            -- the topology; until it is, and for every other neighbour, outboxes are rows as before.
+            ALTER TABLE log ADD COLUMN up INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE outbox_state ADD COLUMN range_after INTEGER;
+            """),
     ]
 }

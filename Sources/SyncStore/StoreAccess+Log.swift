@@ -20,7 +20,7 @@ extension StoreAccess {
 
     func insertLog(seq: Int64, _ entry: LogWrite, at now: Int64) throws {
         let insert = try db.statement("""
-            INSERT INTO log(seq, dataset, region, from_peer, live, logged_at, body, block, leaf, whole) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO log(seq, dataset, region, from_peer, live, logged_at, body, block, leaf, whole, up) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         insert.clear()
         try insert.bind(1, seq)
@@ -37,23 +37,84 @@ extension StoreAccess {
         } else {
             try insert.bindNull(8); try insert.bindNull(9); try insert.bindNull(10)
         }
+        let range = entry.outboxes.isEmpty ? nil : try logOutboxPeer()
+        try insert.bind(11, (range.map { entry.outboxes.contains($0) } ?? false) ? 1 : 0)
         try insert.execute()
         scratch.nextSeq = seq + 1
+        scratch.logged = true
+        for peer in entry.outboxes where peer != range { try enqueueRow(seq, for: peer) }
     }
 
     func retire(_ seqs: [Int64]) throws {
         for seq in seqs { try db.run("UPDATE log SET live = 0 WHERE seq = ?", seq) }
     }
 
-    func enqueue(_ seq: Int64, for peers: [String]) throws {
-        guard !peers.isEmpty else { return }
+    /// An outbox kept as rows: one (peer, seq) row per entry waiting.
+    private func enqueueRow(_ seq: Int64, for peer: String) throws {
         let insert = try db.statement("INSERT INTO outbox(peer, seq) VALUES (?, ?)")
-        for peer in peers {
-            insert.clear()
-            try insert.bind(1, text: peer)
-            try insert.bind(2, seq)
-            try insert.execute()
+        insert.clear()
+        try insert.bind(1, text: peer)
+        try insert.bind(2, seq)
+        try insert.execute()
+    }
+
+    // MARK: The outbox kept as a range of the log
+
+    /// node_meta: the neighbour whose outbox is the log's `up` entries ("" or absent: none).
+    static let rangePeerKey = "outbox.range"
+
+    func logOutboxPeer() throws -> String? {
+        if let known = scratch.rangePeer { return known }
+        let peer = try nodeMeta(StoreAccess.rangePeerKey).flatMap { $0.isEmpty ? nil : $0 }
+        scratch.rangePeer = .some(peer)
+        return peer
+    }
+
+    /// Where the range's waiting entries start (they come after it) and how many wait.
+    private func range(of peer: String) throws -> (after: Int64, depth: Int) {
+        try db.first("SELECT COALESCE(range_after, 0), depth FROM outbox_state WHERE peer = ?", peer) { ($0.int64(0), $0.int(1)) } ?? (0, 0)
+    }
+
+    /// The first sequence number some outbox may still send (nil: none waits), for trimming.
+    private func firstPending() throws -> Int64? {
+        var pending = try db.first("SELECT MIN(seq) FROM outbox", map: { $0.optionalInt64(0) }) ?? nil
+        if let peer = try logOutboxPeer() {
+            let range = try range(of: peer)
+            if range.depth > 0 { pending = min(pending ?? .max, range.after + 1) }
         }
+        return pending
+    }
+
+    func keepOutboxInLog(for peer: String?) throws {
+        let old = try logOutboxPeer()
+        guard old != peer else { return }
+        if let old {
+            // What waits for the neighbour kept so before becomes rows again; no entry is `up` after.
+            try db.run("""
+                INSERT OR IGNORE INTO outbox(peer, seq) SELECT ?, seq FROM log WHERE up = 1 AND seq > ? ORDER BY seq
+                """, old, try range(of: old).after)
+            try db.run("UPDATE outbox_state SET range_after = NULL WHERE peer = ?", old)
+            try db.run("UPDATE log SET up = 0 WHERE up = 1")
+        }
+        if let peer {
+            try db.run("UPDATE log SET up = 1 WHERE seq IN (SELECT seq FROM outbox WHERE peer = ?)", peer)
+            let first = try db.first("SELECT MIN(seq) FROM outbox WHERE peer = ?", peer, map: { $0.optionalInt64(0) }) ?? nil
+            try db.run("DELETE FROM outbox WHERE peer = ?", peer)
+            try db.run("""
+                INSERT INTO outbox_state(peer, depth, range_after) VALUES (?, 0, ?)
+                ON CONFLICT(peer) DO UPDATE SET range_after = excluded.range_after
+                """, peer, first.map { $0 - 1 } ?? (try lastLogSeq()))
+        }
+        try setNodeMeta(StoreAccess.rangePeerKey, peer ?? "")
+        scratch.rangePeer = .some(peer)
+    }
+
+    /// At the end of a write transaction: an empty range starts after the last entry, so a reader
+    /// of it never looks through entries logged while nothing waited (a district taking backflow).
+    func finishTransaction() throws {
+        guard scratch.logged, let peer = try logOutboxPeer() else { return }
+        try db.run("UPDATE outbox_state SET range_after = MAX(COALESCE(range_after, 0), ?) WHERE peer = ? AND depth = 0",
+                   try lastLogSeq(), peer)
     }
 
     /// What a child pulls: one index range on (peer, seq), whatever else the log holds.
@@ -61,16 +122,27 @@ extension StoreAccess {
         SELECT o.seq, l.body, l.block, l.leaf, l.whole FROM outbox o JOIN log l ON l.seq = o.seq
         WHERE o.peer = ? AND o.seq > ? ORDER BY o.seq LIMIT ?
         """
+    /// What the parent is sent: the `up` entries after the range's start, in log order.
+    static let rangeSQL = "SELECT seq, body, block, leaf, whole FROM log WHERE seq > ? AND up = 1 ORDER BY seq LIMIT ?"
 
     func outbox(peer: String, after seq: Int64, limit: Int) throws -> [LogEntry] {
         var blocks = BlockCache()
-        return try db.rows(StoreAccess.outboxSQL, peer, seq, limit) {
-            LogEntry(seq: $0.int64(0), body: $0.bytes(1), proof: try proof($0, column: 2, blocks: &blocks))
+        func entry(_ row: Row) throws -> LogEntry {
+            LogEntry(seq: row.int64(0), body: row.bytes(1), proof: try proof(row, column: 2, blocks: &blocks))
         }
+        if peer == (try logOutboxPeer()) {
+            return try db.rows(StoreAccess.rangeSQL, max(seq, try range(of: peer).after), limit, map: entry)
+        }
+        return try db.rows(StoreAccess.outboxSQL, peer, seq, limit, map: entry)
     }
 
     func oldestWaiting(peer: String) throws -> Int64? {
-        try db.first("""
+        if peer == (try logOutboxPeer()) {
+            let range = try range(of: peer)
+            guard range.depth > 0 else { return nil }
+            return try db.first("SELECT logged_at FROM log WHERE seq > ? AND up = 1 ORDER BY seq LIMIT 1", range.after) { $0.int64(0) }
+        }
+        return try db.first("""
             SELECT l.logged_at FROM outbox o JOIN log l ON l.seq = o.seq WHERE o.peer = ? ORDER BY o.seq LIMIT 1
             """, peer) { $0.int64(0) }
     }
@@ -112,11 +184,12 @@ extension StoreAccess {
 
     func dropOutbox(peer: String, at now: Int64) throws {
         try db.run("DELETE FROM outbox WHERE peer = ?", peer)
+        let last = try lastLogSeq()
         try db.run("""
-            INSERT INTO outbox_state(peer, depth, resync, overflowed_at, resync_from) VALUES (?, 0, 1, ?, ?)
+            INSERT INTO outbox_state(peer, depth, resync, overflowed_at, resync_from, range_after) VALUES (?, 0, 1, ?, ?, ?)
             ON CONFLICT(peer) DO UPDATE SET depth = 0, resync = 1, overflowed_at = excluded.overflowed_at,
-                resync_from = excluded.resync_from
-            """, peer, now, try lastLogSeq())
+                resync_from = excluded.resync_from, range_after = excluded.range_after
+            """, peer, now, last, peer == (try logOutboxPeer()) ? SQLValue.integer(last) : SQLValue.null)
     }
 
     func setResyncOwed(peer: String, _ owed: Bool) throws {
@@ -127,7 +200,15 @@ extension StoreAccess {
     }
 
     func acknowledge(peer: String, upTo seq: Int64) throws -> Int {
-        let removed = try db.run("DELETE FROM outbox WHERE peer = ? AND seq <= ?", peer, seq)
+        let removed: Int
+        if peer == (try logOutboxPeer()) {
+            let after = try range(of: peer).after
+            guard seq > after else { return 0 }
+            removed = try db.first("SELECT COUNT(*) FROM log WHERE seq > ? AND seq <= ? AND up = 1", after, seq) { $0.int(0) } ?? 0
+            try db.run("UPDATE outbox_state SET range_after = ? WHERE peer = ?", seq, peer)
+        } else {
+            removed = try db.run("DELETE FROM outbox WHERE peer = ? AND seq <= ?", peer, seq)
+        }
         if removed > 0 {
             try db.run("UPDATE outbox_state SET depth = MAX(0, depth - ?) WHERE peer = ?", removed, peer)
             try trimLog()
@@ -138,7 +219,7 @@ extension StoreAccess {
     func purgeTombstones(loggedBefore cutoff: Int64, limit: Int) throws -> Int {
         // Every neighbour must have them: none is owed a resync, and no outbox still holds them.
         guard try db.first("SELECT COUNT(*) FROM outbox_state WHERE resync = 1", map: { $0.int(0) }) == 0 else { return 0 }
-        let pending = try db.first("SELECT MIN(seq) FROM outbox", map: { $0.optionalInt64(0) }) ?? nil
+        let pending = try firstPending()
         var purged: [(dataset: String, key: String, seqs: [Int64])] = []
         try db.forEach("""
 
@@ -165,6 +246,10 @@ extension StoreAccess {
             if let first = try db.first("SELECT seq FROM outbox WHERE peer = ? ORDER BY seq LIMIT 1", peer, map: { $0.int64(0) }) {
                 pending = min(pending, first)
             }
+        }
+        if let peer = try logOutboxPeer() {
+            let range = try range(of: peer)
+            if range.depth > 0 { pending = min(pending, range.after + 1) }
         }
         guard let highest = try db.first("SELECT MAX(seq) FROM log", map: { $0.optionalInt64(0) }) ?? nil else { return }
         try db.run("""

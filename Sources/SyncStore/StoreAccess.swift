@@ -7,12 +7,16 @@ import SyncCore
 /// extension named after it.
 struct StoreAccess: ReplicaWriting {
     let db: Database
-    /// What this transaction has learnt and may reuse: the next log sequence number.
+    /// What this transaction has learnt and may reuse: the next log sequence number, …
     let scratch = Scratch()
 
     final class Scratch {
         var nextSeq: Int64?
         var nextBlock: Int64?
+        /// The neighbour whose outbox is a range of the log, once read (`logOutboxPeer`).
+        var rangePeer: String??
+        /// Entries were logged in this transaction.
+        var logged = false
     }
 
     func schemaVersion() throws -> Int {

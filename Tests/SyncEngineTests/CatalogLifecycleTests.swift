@@ -81,8 +81,8 @@ final class CatalogLifecycleTests: XCTestCase {
         let forged = try takeover.change(by: f.topology.node("sz-futian")!, hlc: HybridClock.reading(wallMillis: f.clock.millis() + 1000))
         let futian = f.replica("sz-futian")
         _ = try futian.store.write { tx in
-            let seq = try tx.appendLog(LogWrite(dataset: forged.dataset, region: forged.region, from: nil, live: true, body: ChangeCodec.encode(forged)), at: 0)
-            try tx.enqueue(seq, for: ["sz"])
+            _ = try tx.appendLog(LogWrite(dataset: forged.dataset, region: forged.region, from: nil, live: true, body: ChangeCodec.encode(forged),
+                                          outboxes: ["sz"]), at: 0)
             _ = try tx.growOutbox(peer: "sz", by: 1)
         }
         try f.settle()

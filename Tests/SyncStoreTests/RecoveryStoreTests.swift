@@ -32,12 +32,18 @@ final class RecoveryStoreTests: XCTestCase {
     }
 
     func testTombstonesGoOnlyOnceEveryNeighbourHasThemAndTheyAreOldEnough() throws {
+        for inLog in [nil, "gd"] { try tombstonesGoOnlyOnceEveryNeighbourHasThem(parentOutboxInLog: inLog) }
+    }
+
+    private func tombstonesGoOnlyOnceEveryNeighbourHasThem(parentOutboxInLog: String?) throws {
         let store = try SQLiteStore.inMemory(nodeID: "sz", federation: "t")
+        try store.write { try $0.keepOutboxInLog(for: parentOutboxInLog) }
         let (old, fresh) = try store.write { tx -> (Int64, Int64) in
-            let old = try XCTUnwrap(try tx.createRecord(key: "OLD", deleted: true, entry: entry("OLD", deleted: true, hlc: 1), at: 1_000))
+            var toParent = entry("OLD", deleted: true, hlc: 1)
+            toParent.outboxes = ["gd"]
+            let old = try XCTUnwrap(try tx.createRecord(key: "OLD", deleted: true, entry: toParent, at: 1_000))
             let fresh = try XCTUnwrap(try tx.createRecord(key: "NEW", deleted: true, entry: entry("NEW", deleted: true, hlc: 2), at: 9_000))
             _ = try tx.createRecord(key: "LIVE", deleted: false, entry: entry("LIVE", hlc: 3), at: 1_000)
-            try tx.enqueue(old, for: ["gd"])
             _ = try tx.growOutbox(peer: "gd", by: 1)
             return (old, fresh)
         }

@@ -25,14 +25,18 @@ public struct LogWrite: Sendable {
     public var body: [UInt8]
     /// Its place in its origin's signed block, nil where nothing is signed.
     public var proof: LogProof?
+    /// The neighbours whose outboxes it goes into, logged with it.
+    public var outboxes: [String]
 
-    public init(dataset: String, region: RegionCode, from: String?, live: Bool, body: [UInt8], proof: LogProof? = nil) {
+    public init(dataset: String, region: RegionCode, from: String?, live: Bool, body: [UInt8], proof: LogProof? = nil,
+                outboxes: [String] = []) {
         self.dataset = dataset
         self.region = region
         self.from = from
         self.live = live
         self.body = body
         self.proof = proof
+        self.outboxes = outboxes
     }
 }
 
@@ -184,6 +188,9 @@ public protocol ReplicaReading {
     func cursors() throws -> [String: [String: Int64]]
     /// The highest log sequence number this node has handed out (0 for an empty log).
     func lastLogSeq() throws -> Int64
+    /// The neighbour whose outbox the store keeps as a range of the log rather than a row per
+    /// entry (the parent, once `keepOutboxInLog` named it); nil when every outbox is rows.
+    func logOutboxPeer() throws -> String?
     /// The ranges of sequence numbers skipped after restores (see `openLogGap`).
     func logGaps() throws -> [ClosedRange<Int64>]
 
@@ -219,7 +226,8 @@ public protocol ReplicaReading {
 /// What a node writes, inside one transaction: all of it is committed or none.
 public protocol ReplicaWriting: ReplicaReading {
     func setPersistedClock(_ hlc: Int64) throws
-    /// Logs a change; returns its sequence number (greater than every earlier one).
+    /// Logs a change into the outboxes `entry.outboxes` names; returns its sequence number (greater
+    /// than every earlier one). The caller adds them to the outboxes' depths (`growOutbox`).
     func appendLog(_ entry: LogWrite, at now: Int64) throws -> Int64
     /// Creates a record whose whole state is `entry`, logging it; nil when the
     /// record exists already (then nothing is written).
@@ -228,8 +236,10 @@ public protocol ReplicaWriting: ReplicaReading {
     func setRecord(dataset: String, key: String, region: RegionCode, deleted: Bool, contributions: [Int64]) throws
     /// Marks log entries as no longer part of any state (they go once delivered).
     func retire(_ seqs: [Int64]) throws
-    /// Queues log entry `seq` for each of `peers`.
-    func enqueue(_ seq: Int64, for peers: [String]) throws
+    /// Keeps `peer`'s outbox as a range of the log from now on (nil: none), moving what waits for it
+    /// there, and what waits for the neighbour kept so before back into rows. The engine names its
+    /// parent, to which nearly every entry goes; a change of parent costs one pass over the log.
+    func keepOutboxInLog(for peer: String?) throws
     /// Adds `count` to `peer`'s outbox depth; returns the new depth.
     func growOutbox(peer: String, by count: Int) throws -> Int
     /// Drops `peer`'s outbox and owes it a full resync starting from this node's last sequence number
