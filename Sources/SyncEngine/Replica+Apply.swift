@@ -169,7 +169,7 @@ struct ApplyRun {
     /// Joins an authoritative change into its record and routes it on; a
     /// conditional dataset's change also goes to the grants this node releases.
     private mutating func merge(_ change: Change, bytes: [UInt8], into dataset: KnownDataset) throws {
-        guard try join(change, bytes: bytes, to: destinations(of: change, dataset)) != nil else { return }
+        guard try join(change, bytes: bytes, to: route(change, dataset)) != nil else { return }
         if dataset.definition.shareType != .unconditional { try release(change, of: dataset.definition) }
     }
 
@@ -219,7 +219,7 @@ struct ApplyRun {
     }
 
     /// The neighbours a change of `dataset` goes to from here (routing, worked out once per dataset and region).
-    private mutating func destinations(of change: Change, _ dataset: KnownDataset) -> [String] {
+    private mutating func route(_ change: Change, _ dataset: KnownDataset) -> [String] {
         // A withdrawn dataset's (下架) records stop flowing; the copies stay.
         guard !dataset.withdrawn else { return [] }
         if let last = lastRoute, last.dataset == change.dataset, last.region == change.region.code { return last.peers }
