@@ -64,7 +64,10 @@ public struct ReplicationServer: Sendable {
             try apply(batch.entries, from: peer, cursor: ("received", received), what: "resync page")
             return PushAnswer(received: received)
         }
-        let fresh = batch.entries.filter { $0.seq > received }
+        // Sequence numbers rise within a batch (Batch.decode checks it), so what is new is a suffix:
+        // most often the whole batch, passed on as it is rather than copied entry by entry.
+        let firstFresh = batch.entries.firstIndex { $0.seq > received } ?? batch.entries.endIndex
+        let fresh = firstFresh == batch.entries.startIndex ? batch.entries : Array(batch.entries[firstFresh...])
         let highest = batch.entries.last?.seq ?? received
         if !fresh.isEmpty {
             try apply(fresh, from: peer, cursor: ("received", highest), what: "batch")

@@ -69,6 +69,9 @@ public struct Batch: Sendable {
         places.reserveCapacity(entries.count)
         for entry in entries {
             guard let block = entry.proof?.block else { places.append(nil); continue }
+            // A block's changes come one after another: the last block is checked before the index,
+            // which hashes the signature byte by byte (~7 % of a district's CPU in a bulk push).
+            if let last = blocks.last, last.signature == block.signature { places.append(blocks.count - 1); continue }
             if let known = index[block.signature] { places.append(known); continue }
             index[block.signature] = blocks.count
             places.append(blocks.count)
