@@ -116,6 +116,12 @@ public final class Database {
     /// Runs a statement with parameters and returns the number of rows it changed.
     @discardableResult
     public func run(_ sql: String, _ values: any SQLConvertible...) throws -> Int {
+        try run(sql, values)
+    }
+
+    /// Runs a statement with an array of parameters and returns the number of rows it changed.
+    @discardableResult
+    public func run(_ sql: String, _ values: [any SQLConvertible]) throws -> Int {
         let stmt = try statement(sql)
         try stmt.bind(values)
         while try stmt.step() {}

@@ -28,8 +28,34 @@ extension StoreAccess {
         scratch.nextBlock = max(scratch.nextBlock ?? 0, id + 1)
     }
 
-    func dropUnusedBlocks() throws -> Int {
-        try db.run("DELETE FROM signed_block WHERE id NOT IN (SELECT block FROM log WHERE block IS NOT NULL)")
+    /// One statement, so one snapshot: the blocks and the highest sequence number are read together.
+    func unusedBlocks(limit: Int) throws -> (ids: [Int64], throughSeq: Int64) {
+        var ids: [Int64] = []
+        var through: Int64 = 0
+        try db.forEach("""
+            SELECT id, (SELECT COALESCE(MAX(seq), 0) FROM log) FROM signed_block
+            WHERE id NOT IN (SELECT block FROM log WHERE block IS NOT NULL) ORDER BY id LIMIT ?
+            """, Int64(limit)) { row in
+            ids.append(row.int64(0))
+            through = row.int64(1)
+        }
+        return (ids, through)
+    }
+
+    func dropBlocks(_ ids: [Int64], unlessNamedAfter seq: Int64) throws -> Int {
+        var dropped = 0
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            // Always 500 places (the last id repeated), so the statement is prepared once.
+            let part = Array(ids[start..<min(ids.count, start + 500)])
+            let places = repeatElement("?", count: 500).joined(separator: ",")
+            let values: [any SQLConvertible] = part + repeatElement(part.last!, count: 500 - part.count) + [seq]
+            // The entries after `seq` are a range of the log's primary key: those written since the read.
+            dropped += try db.run("""
+                DELETE FROM signed_block WHERE id IN (\(places))
+                AND id NOT IN (SELECT block FROM log WHERE seq > ? AND block IS NOT NULL)
+                """, values)
+        }
+        return dropped
     }
 
     func block(id: Int64) throws -> SignedBlock? {

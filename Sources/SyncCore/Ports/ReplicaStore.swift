@@ -221,6 +221,11 @@ public protocol ReplicaReading {
     func lastAuditEntry() throws -> AuditEntry?
     /// The signed heads of `child`'s audit log kept here, oldest first.
     func keptAuditHeads(child: String) throws -> [AuditHead]
+
+    // Signed blocks
+    /// Up to `limit` signed blocks no log entry names, with the highest log sequence number this
+    /// read saw: a reader's scan of the whole log, so the single writer never waits for it.
+    func unusedBlocks(limit: Int) throws -> (ids: [Int64], throughSeq: Int64)
 }
 
 /// What a node writes, inside one transaction: all of it is committed or none.
@@ -291,9 +296,11 @@ public protocol ReplicaWriting: ReplicaReading {
     func reserveBlockID() throws -> Int64
     /// Stores the block for an id `reserveBlockID` gave.
     func storeBlock(_ block: SignedBlock, id: Int64) throws
-    /// Forgets the blocks no log entry names any more; returns how many went.
+    /// Forgets those of `ids` (blocks `unusedBlocks` found unnamed up to `seq`) that no log entry
+    /// after `seq` names either; returns how many went. Entries are numbered in commit order and
+    /// never renamed to another block, so the check covers every entry written since that read.
     @discardableResult
-    func dropUnusedBlocks() throws -> Int
+    func dropBlocks(_ ids: [Int64], unlessNamedAfter seq: Int64) throws -> Int
 }
 
 /// What a committed transaction must survive.
