@@ -91,15 +91,28 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
         return try wrap { try checkpointer!.first("PRAGMA wal_checkpoint(PASSIVE)") { $0.int(1) - $0.int(2) } ?? 0 }
     }
 
+    /// Pages (64 MiB at 4 KiB a page, `journal_size_limit`) past which a checkpoint that commits
+    /// overtook is finished while the writer waits, so the log starts again from its beginning.
+    public static let logRestartPages = 16_384
+
     /// Runs `checkpoint()` when it is due: the log holds `pages` pages or more, or anything
     /// committed since the last checkpoint is `seconds` old. An idle node then leaves its few
     /// small commits (a health exchange every few seconds) in the log instead of copying each into
     /// the database with two fsyncs and starting the log again with a third. Returns whether it ran.
+    ///
+    /// Under a steady stream of commits (a bulk push, with random keys ~140 MB of log a second) a
+    /// passive checkpoint never catches up with the last commit, so the log never starts again:
+    /// it grew to 4 GB during 1M records, every page read looked through its index, and the first
+    /// commit after the stream cut it back to 64 MiB inside the commit (`ftruncate` of 4 GB of
+    /// cached pages: 1.1 s, the province's first single change after a bulk hop). So when the
+    /// log holds `restartPages` or more after the passive copy, the rest (what was committed
+    /// during it) is copied holding the write lock; the next commit starts the log again.
     @discardableResult
-    public func checkpointIfDue(pages: Int = 256, seconds: Double = 30) throws -> Bool {
+    public func checkpointIfDue(pages: Int = 256, seconds: Double = 30, restartPages: Int = SQLiteStore.logRestartPages) throws -> Bool {
         checkpointLock.lock()
         let due: Bool
-        if let tracker = log {
+        let tracker = log
+        if let tracker {
             if tracker.takeCommits() > 0 && uncopiedSince == nil { uncopiedSince = Date() }
             due = uncopiedSince.map { tracker.pages >= pages || Date().timeIntervalSince($0) >= seconds } ?? false
         } else {
@@ -107,7 +120,12 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
         }
         checkpointLock.unlock()
         guard due else { return false }
-        let left = try checkpoint()
+        var left = try checkpoint()
+        if let tracker, tracker.pages >= restartPages {   // the copy reports only what was committed before it began
+            writeLock.lock()
+            defer { writeLock.unlock() }
+            left = try checkpoint()
+        }
         checkpointLock.lock()
         if left == 0 { uncopiedSince = nil }   // else readers held part of it back: try again at the next look
         checkpointLock.unlock()
