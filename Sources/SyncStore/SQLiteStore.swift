@@ -27,6 +27,9 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
     /// when it holds commits a checkpoint has not copied (nil: none).
     private var log: LogTracker?
     private var uncopiedSince: Date?
+    /// Under `checkpointLock`: the log outgrew `logRestartPages` while commits streamed in; the
+    /// writer finishes the copy after its next commit (`finishCopyIfAsked`).
+    private var copyAfterCommit = false
     /// The database file, or ":memory:".
     public let path: String
     private let readOnly: Bool
@@ -81,18 +84,22 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
         guard !readOnly, path != ":memory:" else { return 0 }
         checkpointLock.lock()
         defer { checkpointLock.unlock() }
+        return try copyLog()
+    }
+
+    /// Under `checkpointLock`: a passive checkpoint (a RESTART would block commits while it waits for
+    /// readers); the pages left, of those the log held when it began.
+    private func copyLog() throws -> Int {
         if checkpointer == nil {
             let db = try wrap { try Database(path: path) }
             db.setBusyTimeout(milliseconds: 1000)
             checkpointer = db
         }
-        // Passive only: a RESTART would block commits while it waits for readers. Under a steady stream
-        // the log grows until a quiet moment, then restarts from its beginning and is cut back to 64 MiB.
         return try wrap { try checkpointer!.first("PRAGMA wal_checkpoint(PASSIVE)") { $0.int(1) - $0.int(2) } ?? 0 }
     }
 
-    /// Pages (64 MiB at 4 KiB a page, `journal_size_limit`) past which a checkpoint that commits
-    /// overtook is finished while the writer waits, so the log starts again from its beginning.
+    /// Pages (64 MiB at 4 KiB a page, `journal_size_limit`) past which the writer finishes the
+    /// checkpoint after its next commit, so the log starts again from its beginning.
     public static let logRestartPages = 16_384
 
     /// Runs `checkpoint()` when it is due: the log holds `pages` pages or more, or anything
@@ -100,19 +107,19 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
     /// small commits (a health exchange every few seconds) in the log instead of copying each into
     /// the database with two fsyncs and starting the log again with a third. Returns whether it ran.
     ///
-    /// Under a steady stream of commits (a bulk push, with random keys ~140 MB of log a second) a
-    /// passive checkpoint never catches up with the last commit, so the log never starts again:
-    /// it grew to 4 GB during 1M records, every page read looked through its index, and the first
-    /// commit after the stream cut it back to 64 MiB inside the commit (`ftruncate` of 4 GB of
-    /// cached pages: 1.1 s, the province's first single change after a bulk hop). So when the
-    /// log holds `restartPages` or more after the passive copy, the rest (what was committed
-    /// during it) is copied holding the write lock; the next commit starts the log again.
+    /// Under a steady stream of commits (a bulk push: with random keys ~140 MB of log a second) a
+    /// passive checkpoint never catches up with the last commit, so the log never started again:
+    /// it grew to 4 GB during 1M records, and the first commit after the stream cut it back to
+    /// 64 MiB inside the commit (`ftruncate` of 4 GB of cached pages: 1.0–1.4 s, the first single
+    /// change after a bulk hop). So when the log still holds `restartPages` or more after the
+    /// copy, the writer copies the rest after its next commit, holding the write lock (no commit
+    /// can overtake it: tens of ms a second during a bulk stream), and the commit after that
+    /// starts the log again.
     @discardableResult
     public func checkpointIfDue(pages: Int = 256, seconds: Double = 30, restartPages: Int = SQLiteStore.logRestartPages) throws -> Bool {
         checkpointLock.lock()
         let due: Bool
-        let tracker = log
-        if let tracker {
+        if let tracker = log {
             if tracker.takeCommits() > 0 && uncopiedSince == nil { uncopiedSince = Date() }
             due = uncopiedSince.map { tracker.pages >= pages || Date().timeIntervalSince($0) >= seconds } ?? false
         } else {
@@ -120,16 +127,29 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
         }
         checkpointLock.unlock()
         guard due else { return false }
-        var left = try checkpoint()
-        if let tracker, tracker.pages >= restartPages {   // the copy reports only what was committed before it began
-            writeLock.lock()
-            defer { writeLock.unlock() }
-            left = try checkpoint()
-        }
+        let left = try checkpoint()
         checkpointLock.lock()
         if left == 0 { uncopiedSince = nil }   // else readers held part of it back: try again at the next look
+        if let tracker = log, tracker.pages >= restartPages { copyAfterCommit = true }   // the copy covered only what was committed before it began
         checkpointLock.unlock()
         return true
+    }
+
+    /// Under the write lock, after a commit: the copy `checkpointIfDue` asked for, unless the
+    /// checkpointer is copying right now (then after a later commit).
+    private func finishCopyIfAsked() {
+        guard checkpointLock.try() else { return }
+        defer { checkpointLock.unlock() }
+        guard copyAfterCommit else { return }
+        // A failure leaves the flag set: the checkpointer's next look reports it, the next commit tries again.
+        if (try? copyLog()) == 0 { copyAfterCommit = false }
+    }
+
+    /// Pages in the write-ahead log after the last commit, once checkpoints are left to the node (for tests).
+    var logPages: Int? {
+        checkpointLock.lock()
+        defer { checkpointLock.unlock() }
+        return log?.pages
     }
 
     /// The writer connection's `PRAGMA synchronous` (2 = FULL), for tests.
@@ -241,7 +261,10 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
     public func write<T>(_ durability: Durability, _ body: (any ReplicaWriting) throws -> T) throws -> T {
         guard !readOnly else { throw StoreError("write to \(path)", "the store was opened for reading only") }
         writeLock.lock()
-        defer { writeLock.unlock() }
+        defer {
+            finishCopyIfAsked()
+            writeLock.unlock()
+        }
         return try wrap {
             if durability == .processCrash { try writer.execute("PRAGMA synchronous=NORMAL") }
             defer { if durability == .processCrash { try? writer.execute("PRAGMA synchronous=FULL") } }

@@ -1,6 +1,6 @@
 import Foundation
 import SyncCore
-import SyncStore
+@testable import SyncStore
 import XCTest
 
 /// A serving node copies its write-ahead log into the database when there is enough of it, or
@@ -25,5 +25,31 @@ final class CheckpointTests: XCTestCase {
         }
         XCTAssertTrue(try store.checkpointIfDue(pages: 256, seconds: 30), "over 256 pages: copied now")
         XCTAssertEqual(try store.checkpoint(), 0, "and completely")
+    }
+
+    /// Commits arriving faster than a passive copy (a bulk push) used to keep the log from ever
+    /// starting again: it grew to 4 GB during 1M records, and the first commit after the stream
+    /// spent a second cutting it back. Past `restartPages`, the copy finishes holding the writer.
+    func testASteadyStreamOfCommitsStillStartsTheLogAgain() throws {
+        let store = try store()
+        let commits = 400, rowsPerCommit = 16   // ~10 pages a commit, 4,000 in all
+        let writer = Thread { [store] in
+            for c in 0..<commits {
+                try? store.write(.powerCut) { tx in   // an fsync a commit, as a node receives
+                    for r in 0..<rowsPerCommit { try tx.setNodeMeta("c\(c)-\(r)", String(repeating: "x", count: 2_000)) }
+                }
+            }
+        }
+        writer.start()
+        var most = 0, looks = 0
+        while !writer.isFinished || looks == 0 {
+            XCTAssertNoThrow(try store.checkpointIfDue(pages: 1, seconds: 0, restartPages: 200))
+            most = max(most, store.logPages ?? 0)
+            looks += 1
+            Thread.sleep(forTimeInterval: 0.002)
+        }
+        XCTAssertGreaterThan(looks, 10, "the checkpointer looked while the commits went on")
+        XCTAssertLessThan(most, 1_500, "the log started again while commits streamed in (\(looks) looks; 4,000 pages were committed)")
+        XCTAssertEqual(try store.read { try $0.nodeMeta("c\(commits - 1)-\(rowsPerCommit - 1)") }?.count, 2_000, "every commit is there")
     }
 }
