@@ -40,10 +40,7 @@ enum LatencyRun {
             db.setBusyTimeout(milliseconds: 10_000)
             _ = try db.first("PRAGMA wal_checkpoint(RESTART)") { $0.int(0) }
         }
-        let flush = Process()
-        flush.executableURL = URL(fileURLWithPath: "/bin/sync")
-        try flush.run()
-        flush.waitUntilExit()
+        _ = try NodeUsage.writeBack()
         while Date().timeIntervalSince(settled) < 60,
               NodeUsage.idleCPU(fleet: fleet, ids: chain, seconds: 1).values.contains(where: { $0 > 0.05 }) {}
         return Date().timeIntervalSince(settled)
