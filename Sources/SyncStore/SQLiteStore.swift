@@ -21,15 +21,8 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
     private var idleReaders: [Database] = []
     private let poolLock = NSLock()
     private let readerSlots: DispatchSemaphore
-    private var checkpointer: Database?
-    private let checkpointLock = NSLock()
-    /// Under `checkpointLock`: the writer's log, once checkpoints are left to the node, and since
-    /// when it holds commits a checkpoint has not copied (nil: none).
-    private var log: LogTracker?
-    private var uncopiedSince: Date?
-    /// Under `checkpointLock`: the log outgrew `logRestartPages` while commits streamed in; the
-    /// writer finishes the copy after its next commit (`finishCopyIfAsked`).
-    private var copyAfterCommit = false
+    /// The write-ahead log's copies into the database (nil: read-only or in memory).
+    private let checkpoints: LogCheckpoints?
     /// The database file, or ":memory:".
     public let path: String
     private let readOnly: Bool
@@ -43,6 +36,7 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
     public init(path: String, nodeID: String, federation: String, migration: MigrationContext = .none) throws {
         self.path = path
         readOnly = false
+        checkpoints = path == ":memory:" ? nil : LogCheckpoints(path: path)
         if path != ":memory:" {
             let directory = (path as NSString).deletingLastPathComponent
             do {
@@ -81,21 +75,7 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
     /// serving the store calls it when it is due (`checkpointIfDue`); returns the pages left in the log.
     @discardableResult
     public func checkpoint() throws -> Int {
-        guard !readOnly, path != ":memory:" else { return 0 }
-        checkpointLock.lock()
-        defer { checkpointLock.unlock() }
-        return try copyLog()
-    }
-
-    /// Under `checkpointLock`: a passive checkpoint (a RESTART would block commits while it waits for
-    /// readers); the pages left, of those the log held when it began.
-    private func copyLog() throws -> Int {
-        if checkpointer == nil {
-            let db = try wrap { try Database(path: path) }
-            db.setBusyTimeout(milliseconds: 1000)
-            checkpointer = db
-        }
-        return try wrap { try checkpointer!.first("PRAGMA wal_checkpoint(PASSIVE)") { $0.int(1) - $0.int(2) } ?? 0 }
+        try checkpoints?.copy() ?? 0
     }
 
     /// Pages (64 MiB at 4 KiB a page, `journal_size_limit`) past which the writer finishes the
@@ -105,52 +85,16 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
     /// Runs `checkpoint()` when it is due: the log holds `pages` pages or more, or anything
     /// committed since the last checkpoint is `seconds` old. An idle node then leaves its few
     /// small commits (a health exchange every few seconds) in the log instead of copying each into
-    /// the database with two fsyncs and starting the log again with a third. Returns whether it ran.
-    ///
-    /// Under a steady stream of commits (a bulk push: with random keys ~140 MB of log a second) a
-    /// passive checkpoint never catches up with the last commit, so the log never started again:
-    /// it grew to 4 GB during 1M records, and the first commit after the stream cut it back to
-    /// 64 MiB inside the commit (`ftruncate` of 4 GB of cached pages: 1.0–1.4 s, the first single
-    /// change after a bulk hop). So when the log still holds `restartPages` or more after the
-    /// copy, the writer copies the rest after its next commit, holding the write lock (no commit
-    /// can overtake it: tens of ms a second during a bulk stream), and the commit after that
-    /// starts the log again.
+    /// the database with two fsyncs and starting the log again with a third. When the log still
+    /// holds `restartPages` after the copy (commits streamed in during it), the writer finishes
+    /// the copy after its next commit (`LogCheckpoints`). Returns whether it ran.
     @discardableResult
     public func checkpointIfDue(pages: Int = 256, seconds: Double = 30, restartPages: Int = SQLiteStore.logRestartPages) throws -> Bool {
-        checkpointLock.lock()
-        let due: Bool
-        if let tracker = log {
-            if tracker.takeCommits() > 0 && uncopiedSince == nil { uncopiedSince = Date() }
-            due = uncopiedSince.map { tracker.pages >= pages || Date().timeIntervalSince($0) >= seconds } ?? false
-        } else {
-            due = true   // commits are not counted (checkpoints not left to the node): copy whatever is there
-        }
-        checkpointLock.unlock()
-        guard due else { return false }
-        let left = try checkpoint()
-        checkpointLock.lock()
-        if left == 0 { uncopiedSince = nil }   // else readers held part of it back: try again at the next look
-        if let tracker = log, tracker.pages >= restartPages { copyAfterCommit = true }   // the copy covered only what was committed before it began
-        checkpointLock.unlock()
-        return true
-    }
-
-    /// Under the write lock, after a commit: the copy `checkpointIfDue` asked for, unless the
-    /// checkpointer is copying right now (then after a later commit).
-    private func finishCopyIfAsked() {
-        guard checkpointLock.try() else { return }
-        defer { checkpointLock.unlock() }
-        guard copyAfterCommit else { return }
-        // A failure leaves the flag set: the checkpointer's next look reports it, the next commit tries again.
-        if (try? copyLog()) == 0 { copyAfterCommit = false }
+        try checkpoints?.copyIfDue(pages: pages, seconds: seconds, restartPages: restartPages) ?? false
     }
 
     /// Pages in the write-ahead log after the last commit, once checkpoints are left to the node (for tests).
-    var logPages: Int? {
-        checkpointLock.lock()
-        defer { checkpointLock.unlock() }
-        return log?.pages
-    }
+    var logPages: Int? { checkpoints?.pages }
 
     /// The writer connection's `PRAGMA synchronous` (2 = FULL), for tests.
     func synchronousSetting() throws -> Int {
@@ -165,10 +109,7 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
         writeLock.lock()
         defer { writeLock.unlock() }
         try wrap { _ = try writer.first("PRAGMA wal_autocheckpoint = 0") { $0.int(0) } }
-        let tracker = writer.trackLog()   // after the pragma: turning automatic checkpoints off removes any WAL hook
-        checkpointLock.lock()
-        log = tracker
-        checkpointLock.unlock()
+        checkpoints?.track(writer.trackLog())   // after the pragma: turning automatic checkpoints off removes any WAL hook
     }
 
     /// Node metadata: the most MiB the database may grow to (absent: no limit but the disk's).
@@ -199,6 +140,7 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
     public init(readingOnly path: String) throws {
         self.path = path
         readOnly = true
+        checkpoints = nil
         do {
             reader = try Database(path: path, readOnly: true)
             try reader.execute("PRAGMA query_only = 1")
@@ -262,7 +204,7 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
         guard !readOnly else { throw StoreError("write to \(path)", "the store was opened for reading only") }
         writeLock.lock()
         defer {
-            finishCopyIfAsked()
+            checkpoints?.finishIfAsked()
             writeLock.unlock()
         }
         return try wrap {
@@ -311,6 +253,11 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
 
     /// SQLite errors become store errors that say what to do; others pass through.
     private func wrap<T>(_ body: () throws -> T) throws -> T {
+        try SQLiteStore.storeErrors(path, body)
+    }
+
+    /// `wrap` for the store at `path`.
+    static func storeErrors<T>(_ path: String, _ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as SQLiteError {
             throw StoreError("use the store \(path)", error.description,
                              hint: error.code & 0xff == 13 ? "the disk is full: free space in the data directory" : "check the file's permissions and free disk space",
