@@ -24,11 +24,17 @@ public struct RowPreparer {
     let replica: Replica
     let dataset: DatasetDefinition
     private let quality: QualityCheck
+    /// The dataset's items by name, and the names of those this node is the authority for: looked
+    /// up for every item of every row (an import's million rows).
+    private let items: [String: ItemDefinition]
+    private let owned: Set<String>
 
     public init(replica: Replica, dataset: DatasetDefinition) {
         self.replica = replica
         self.dataset = dataset
         self.quality = QualityCheck(dataset)
+        items = Dictionary(dataset.items.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        owned = Set(dataset.items.map(\.name).filter { dataset.authority(for: $0) == replica.nodeID })
     }
 
     /// What the quality rules say of a row.
@@ -48,8 +54,7 @@ public struct RowPreparer {
         let complete = !dataset.items.contains { Self.empty(values[$0.name]) }
         let verdict = complete ? try judge(values, key: key, label: label, current: nil) : nil
         let hlc = replica.tick()
-        let owned = values.keys.allSatisfy { dataset.authority(for: $0) == node }
-        let encoded = owned ? EncodedChange(Change.write(dataset: dataset.id, key: key, region: region, values: values, origin: node, hlc: hlc)) : nil
+        let encoded = values.keys.allSatisfy(owned.contains) ? EncodedChange(Change.write(dataset: dataset.id, key: key, region: region, values: values, origin: node, hlc: hlc)) : nil
         return PreparedRow(dataset: dataset.id, values: values, label: label, key: key, region: region, hlc: hlc, verdict: verdict, encoded: encoded)
     }
 
@@ -73,7 +78,7 @@ public struct RowPreparer {
     private func check(_ values: [String: JSONValue], row: String) throws -> (String, RegionCode) {
         let id = dataset.id
         for (name, value) in values {
-            guard let item = dataset.item(name) else {
+            guard let item = items[name] else {
                 throw ReplicationError("\(row)dataset '\(id)' has no data item '\(name)'; its items are: \(dataset.items.map(\.name).joined(separator: ", "))")
             }
             if let problem = ValueCheck.problem(value, for: item) {
@@ -93,7 +98,7 @@ public struct RowPreparer {
         do { region = try RegionCode(regionText) } catch {
             throw ReplicationError("\(row)dataset '\(id)', record \(key), item '\(dataset.regionItem)': \(error)")
         }
-        if values.keys.contains(where: { dataset.authority(for: $0) == replica.nodeID }) && !replica.node.covers(region) {
+        if values.keys.contains(where: owned.contains) && !replica.node.covers(region) {   // every name is an item by now
             throw ReplicationError("\(row)dataset '\(id)', record \(key): region \(region) is outside this node's area (\(replica.node.region))")
         }
         return (key, region)

@@ -27,8 +27,11 @@ public struct JSONWriter: Sendable {
     /// A JSON string with the escapes RFC 8259 requires and no others.
     public mutating func string(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
-        // Most text needs no escape: copied whole, not byte by byte.
-        guard value.utf8.contains(where: { $0 < 32 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+        // Most text needs no escape: copied whole, not byte by byte (and looked through as one
+        // buffer where the string has one: a native string always does).
+        let plain = value.utf8.withContiguousStorageIfAvailable { !$0.contains(where: JSONWriter.needsEscape) }
+            ?? !value.utf8.contains(where: JSONWriter.needsEscape)
+        guard !plain else {
             bytes.append(contentsOf: value.utf8)
             bytes.append(UInt8(ascii: "\""))
             return
@@ -45,6 +48,10 @@ public struct JSONWriter: Sendable {
             }
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 32 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
     }
 
     /// `"key":`

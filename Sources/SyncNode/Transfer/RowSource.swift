@@ -46,7 +46,7 @@ public struct RowSource: Sendable {
         var decided = encoding != "auto"
         if encoding != "auto" && encoding.lowercased() != "utf-8" { transcoder = try Transcoder(from: encoding.uppercased()) }
         var csv = CSVReader()
-        var header: [String]?
+        var header: [(name: String, item: ItemDefinition)]?   // each column's item, looked up once
         var lineBuffer: [UInt8] = []
         var jsonLine = 0
         var offset = 0
@@ -61,7 +61,7 @@ public struct RowSource: Sendable {
                     throw SyncNodeError("import \(path)", "the header names no data item of \(dataset.id): \(unknown.joined(separator: ", "))",
                                         hint: "the header row must hold item names: \(dataset.items.map(\.name).joined(separator: ", "))")
                 }
-                header = names
+                header = names.map { ($0, dataset.item($0)!) }
                 return
             }
             if record.fields.count == 1 && record.fields[0].isEmpty { return }   // a blank line
@@ -69,9 +69,8 @@ public struct RowSource: Sendable {
                 failed(RowError(row: record.line, item: nil, message: "has \(record.fields.count) fields, the header has \(names.count)"))
                 return
             }
-            var values: [String: JSONValue] = [:]
-            for (name, text) in zip(names, record.fields) where !text.isEmpty {
-                let item = dataset.item(name)!
+            var values = [String: JSONValue](minimumCapacity: names.count)
+            for ((name, item), text) in zip(names, record.fields) where !text.isEmpty {
                 guard let value = ValueCheck.parse(text, for: item) else {
                     failed(RowError(row: record.line, item: name, message: "'\(text)' is not of type \(item.type.rawValue)"))
                     return
@@ -89,7 +88,7 @@ public struct RowSource: Sendable {
                     failed(RowError(row: jsonLine, item: nil, message: "is not a JSON object of item values"))
                     return
                 }
-                var values: [String: JSONValue] = [:]
+                var values = [String: JSONValue](minimumCapacity: members.count)
                 for (name, node) in members { values[name] = try JSONValue(node: node) }
                 try row(jsonLine, values)
             } catch let error as JSONParseError {

@@ -69,6 +69,7 @@ enum ImportCommand: Command {
                         }
                     }
                     progress.update(bytes: batch.bytesRead, rows: rows)
+                    ahead.done(with: batch)
                 }
                 if !errors.isEmpty { throw Rejected() }   // rolls the whole import back
             }
