@@ -75,10 +75,10 @@ enum ImportRun {
     }
 
     /// Writes rows `range` as a CSV file and imports it at the district; the seconds the import took, its size and peak memory,
-    /// and the seconds it waited for the disk and the CPUs to be quiet first. The raw insert the import is compared with ran
+    /// the seconds it waited for the disk and the CPUs to be quiet first, and when the import started (after that wait). The raw insert the import is compared with ran
     /// on a quiet machine; just after the nodes stop, the kernel is still writing back and reclaiming what they left.
     @discardableResult
-    static func importCSV(fleet: Fleet, rows: Rows, range: Range<Int>, name: String) throws -> (seconds: Double, bytes: Int, peakMB: Double, settled: Double) {
+    static func importCSV(fleet: Fleet, rows: Rows, range: Range<Int>, name: String) throws -> (seconds: Double, bytes: Int, peakMB: Double, settled: Double, started: Date) {
         let csvPath = "\(fleet.directory)/\(name)"
         _ = FileManager.default.createFile(atPath: csvPath, contents: nil)
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: csvPath))
@@ -105,7 +105,7 @@ enum ImportRun {
         }
         let seconds = Date().timeIntervalSince(start)
         guard p.terminationStatus == 0 else { throw SyncNodeBenchError("syncnode import exited \(p.terminationStatus)") }
-        return (seconds, size, peak, settled)
+        return (seconds, size, peak, settled, start)
     }
 }
 
