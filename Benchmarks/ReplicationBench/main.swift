@@ -77,12 +77,22 @@ func replication(report: Report, directory: String) throws {
     let endToEnd = min(total, 200_000)
     let before = try province.read { try $0.datasetStats()["enterprise"]?.records ?? 0 }
     // The clock starts with the import process (not while the file is written or the machine settles).
+    let atCity = watch.received("sz", from: "sz-pingshan"), atProvince = watch.received("gd", from: "sz")
     let imported = try ImportRun.importCSV(fleet: fleet, rows: rows, range: 2 * total..<(2 * total + endToEnd), name: "end-to-end.csv")
-    while try province.read({ try $0.datasetStats()["enterprise"]?.records ?? 0 }) < before + endToEnd { Thread.sleep(forTimeInterval: 0.01) }
+    var cityFirst: Date?, cityAll: Date?, provinceFirst: Date?
+    while try province.read({ try $0.datasetStats()["enterprise"]?.records ?? 0 }) < before + endToEnd {
+        let city = watch.received("sz", from: "sz-pingshan")
+        if cityFirst == nil && city > atCity { cityFirst = Date() }
+        if cityAll == nil && city >= atCity + endToEnd { cityAll = Date() }
+        if provinceFirst == nil && watch.received("gd", from: "sz") > atProvince { provinceFirst = Date() }
+        Thread.sleep(forTimeInterval: 0.01)
+    }
     let e2e = Date().timeIntervalSince(imported.started)
     report.say(String(format: "two hops end to end:         %9.0f records/s (%d rows imported at the district until all are at the province, %.1f s; %.2f× raw)",
                       Double(endToEnd) / e2e, endToEnd, e2e, Double(endToEnd) / e2e / rawRate))
-    report.say(String(format: "  (the import %.1f s, then %.1f s until the last row was at the province)", imported.seconds, e2e - imported.seconds))
+    func at(_ moment: Date?) -> String { moment.map { String(format: "%.1f s", $0.timeIntervalSince(imported.started)) } ?? "–" }
+    report.say("  (the import took \(String(format: "%.1f s", imported.seconds)); the first row was at the city at \(at(cityFirst)), all at "
+               + "\(at(cityAll)); the first at the province at \(at(provinceFirst)))")
     report.say(String(format: "peak memory (VmHWM):         district %.0f MB, city %.0f MB, province %.0f MB",
                       fleet.peakMemoryMB("sz-pingshan") ?? -1, fleet.peakMemoryMB("sz") ?? -1, fleet.peakMemoryMB("gd") ?? -1))
     fleet.stopAll()

@@ -82,8 +82,9 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
     /// checkpoint after its next commit, so the log starts again from its beginning.
     public static let logRestartPages = 16_384
 
-    /// Runs `checkpoint()` when it is due: the log holds `pages` pages or more, or anything
-    /// committed since the last checkpoint is `seconds` old. An idle node then leaves its few
+    /// Runs `checkpoint()` when it is due: the log holds `pages` pages or more, anything
+    /// committed since the last checkpoint is `seconds` old, or another process (a command) has
+    /// committed since the last look and this store's writer has not. An idle node then leaves its few
     /// small commits (a health exchange every few seconds) in the log instead of copying each into
     /// the database with two fsyncs and starting the log again with a third. When the log still
     /// holds `restartPages` after the copy (commits streamed in during it), the writer finishes

@@ -27,6 +27,27 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(try store.checkpoint(), 0, "and completely")
     }
 
+    /// A command (`syncnode import` while the node serves) leaves the copy of what it committed to
+    /// the serving node, whose checkpointer copies it at its next look though its own writer
+    /// committed nothing (the writer's hook counts only the writer's commits).
+    func testACommandsCommitIsCopiedByTheServingNodeAtItsNextLook() throws {
+        let path = "\(try directory())/node.db"
+        let node = try SQLiteStore(path: path, nodeID: "sz", federation: "t")
+        try node.checkpointInBackground()
+        XCTAssertFalse(try node.checkpointIfDue(pages: 256, seconds: 30), "nothing committed: nothing to copy")
+        let command = try SQLiteStore(path: path, nodeID: "sz", federation: "t")
+        try command.checkpointInBackground()
+        try command.write(.powerCut) { tx in
+            for i in 0..<2_000 { try tx.setNodeMeta("k\(i)", String(repeating: "x", count: 1_000)) }
+        }
+        func databaseBytes() throws -> Int { try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) }
+        XCTAssertLessThan(try databaseBytes(), 1_000_000, "the command's commit (2 MB) is left in the log")
+        XCTAssertTrue(try node.checkpointIfDue(pages: 256, seconds: 30), "the node copies them at its next look")
+        XCTAssertGreaterThan(try databaseBytes(), 2_000_000, "into the database")
+        XCTAssertFalse(try node.checkpointIfDue(pages: 256, seconds: 30), "once")
+        XCTAssertEqual(try node.read { try $0.nodeMeta("k1999") }?.count, 1_000)
+    }
+
     /// Commits arriving faster than a passive copy (a bulk push) used to keep the log from ever
     /// starting again: it grew to 4 GB during 1M records, and the first commit after the stream
     /// spent a second cutting it back. Past `restartPages`, the copy finishes holding the writer.
