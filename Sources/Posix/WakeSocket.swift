@@ -38,16 +38,19 @@ public final class WakeReceiver: @unchecked Sendable {   // the fd is used by th
         if !closed { closed = true; Glibc.close(fd) }
     }
 
-    /// Sends one poke to `name`; does nothing when nobody listens.
-    public static func poke(name: String) {
+    /// Sends one poke to `name`; does nothing when nobody listens. Returns whether someone does
+    /// (a full queue counts: a listener is there, with pokes still to read).
+    @discardableResult
+    public static func poke(name: String) -> Bool {
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        guard fd >= 0 else { return }
+        guard fd >= 0 else { return false }
         defer { Glibc.close(fd) }
         var address = address(name)
         var byte: UInt8 = 1
-        _ = withUnsafePointer(to: &address) {
+        let sent = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, &byte, 1, Int32(MSG_NOSIGNAL), $0, length(name)) }
         }
+        return sent == 1 || errno == EAGAIN || errno == EWOULDBLOCK
     }
 
     /// An abstract address: a NUL byte, then the name (at most 100 bytes).
