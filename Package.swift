@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "SyncCore", swiftSettings: strict),
 
         // The store behind the port, and the engine that uses it.
-        .target(name: "SyncStore", dependencies: ["SyncCore", "SQLite"], swiftSettings: strict),
+        .target(name: "SyncStore", dependencies: ["SyncCore", "SQLite", "Posix"], swiftSettings: strict),
         .target(name: "SyncEngine", dependencies: ["SyncCore"], swiftSettings: strict),
 
         // The node: services, federation and admin servers, status, transfer.

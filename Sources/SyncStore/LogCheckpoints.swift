@@ -1,4 +1,5 @@
 import Foundation
+import Posix
 import SQLite
 
 /// When and how a serving node's write-ahead log is copied into its database: passive
@@ -23,6 +24,10 @@ final class LogCheckpoints: @unchecked Sendable {   // every field under `lock`
     /// The database's data version at the last look (SQLite's `data_version`, on the copier's
     /// connection: it changes with every commit of any other connection, the writer's too).
     private var seenVersion: Int64?
+    /// The log file's size at the last look.
+    private var seenLogBytes = 0
+    /// The pages that make a log worth copying at once (`copyIfDue`'s `pages`).
+    private var copyPages = 256
     /// The log outgrew `restartPages` while commits streamed in: the writer finishes the copy after its next commit.
     private var copyAfterCommit = false
 
@@ -34,6 +39,8 @@ final class LogCheckpoints: @unchecked Sendable {   // every field under `lock`
     func track(_ log: LogTracker) {
         lock.lock()
         tracker = log
+        seenVersion = try? versionLocked()   // what others commit from now on is theirs
+        seenLogBytes = logBytes()
         lock.unlock()
     }
 
@@ -55,17 +62,13 @@ final class LogCheckpoints: @unchecked Sendable {   // every field under `lock`
     /// `copy()` when it is due (see `SQLiteStore.checkpointIfDue`); whether it ran.
     func copyIfDue(pages: Int, seconds: Double, restartPages: Int) throws -> Bool {
         lock.lock()
+        copyPages = pages
         let due: Bool
         if let tracker {
-            // A commit by another process (`syncnode import` while the node serves) is not counted by
-            // the writer's hook: the data version changed with no commit of the writer's. Its log
-            // (~500 MB for an import of 1M rows) is copied at once, as the command no longer does it.
             let own = tracker.takeCommits()
-            let version = try? versionLocked()
-            let external = own == 0 && seenVersion != nil && version != seenVersion
-            seenVersion = version
-            if (own > 0 || external) && uncopiedSince == nil { uncopiedSince = Date() }
-            due = external || (uncopiedSince.map { tracker.pages >= pages || Date().timeIntervalSince($0) >= seconds } ?? false)
+            let other = committedElsewhere(writerCommitted: own > 0)
+            if (own > 0 || other != nil) && uncopiedSince == nil { uncopiedSince = Date() }
+            due = other == .large || (uncopiedSince.map { tracker.pages >= pages || Date().timeIntervalSince($0) >= seconds } ?? false)
         } else {
             due = true   // commits are not counted (checkpoints not left to the node): copy whatever is there
         }
@@ -78,6 +81,24 @@ final class LogCheckpoints: @unchecked Sendable {   // every field under `lock`
         lock.unlock()
         return true
     }
+
+    private enum OtherCommit { case small, large }
+
+    /// Whether another process committed since the last look, under `lock`. The writer's hook counts
+    /// only the writer's commits; a command's (`syncnode import`, `write`: they leave the copy to the
+    /// serving node, see `NodeContext.openReplica`) shows as a change of the data version on the
+    /// copier's connection with none of the writer's. Large when the log file grew by a copy's worth
+    /// of pages since the last look (an import: ~500 MB for 1M rows), to be copied at once; a small
+    /// one waits like the writer's own.
+    private func committedElsewhere(writerCommitted: Bool) -> OtherCommit? {
+        guard let version = try? versionLocked() else { return nil }   // a failed look changes nothing
+        let bytes = logBytes()
+        defer { seenVersion = version; seenLogBytes = bytes }
+        guard let seen = seenVersion, version != seen, !writerCommitted else { return nil }
+        return bytes - seenLogBytes >= copyPages * 4096 ? .large : .small
+    }
+
+    private func logBytes() -> Int { Int(fileStatus(atPath: path + "-wal")?.size ?? 0) }
 
     /// Under the store's write lock, after a commit: the copy `copyIfDue` asked for, unless a copy
     /// is running right now (then after a later commit).

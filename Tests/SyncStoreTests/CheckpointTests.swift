@@ -46,6 +46,11 @@ final class CheckpointTests: XCTestCase {
         XCTAssertGreaterThan(try databaseBytes(), 2_000_000, "into the database")
         XCTAssertFalse(try node.checkpointIfDue(pages: 256, seconds: 30), "once")
         XCTAssertEqual(try node.read { try $0.nodeMeta("k1999") }?.count, 1_000)
+
+        // A small commit of a command (a `syncnode write` of one record) waits like the node's own.
+        try command.write(.powerCut) { try $0.setNodeMeta("one", "1") }
+        XCTAssertFalse(try node.checkpointIfDue(pages: 256, seconds: 30), "a page or two: left in the log")
+        XCTAssertTrue(try node.checkpointIfDue(pages: 256, seconds: 0), "but not for longer than the interval")
     }
 
     /// Commits arriving faster than a passive copy (a bulk push) used to keep the log from ever

@@ -51,17 +51,17 @@ public struct NodeContext: Sendable {
 
     /// Opens the node's store and its replication engine.
     /// - Parameter announcing: tell the node serving this store about each commit (commands do;
-    ///   the serving node itself does not). A command's commits then leave the write-ahead log to
-    ///   be copied into the database by the node serving the store, on its checkpointer's thread
-    ///   (with none serving, SQLite copies it when the command closes the store): an import of 1M
-    ///   rows used to copy its ~500 MB of log inside its commit, ~15 % of its time, before the node
-    ///   could send a row of it.
+    ///   the serving node itself does not). When a node is serving, a command's commits also leave
+    ///   the write-ahead log to be copied into the database by the node, on its checkpointer's
+    ///   thread: an import of 1M rows used to copy its ~500 MB of log inside its commit, ~15 % of its
+    ///   time, before the node could send a row of it. With none serving, SQLite's own copy after
+    ///   large commits stays (another connection, a shell say, may keep the close from copying).
     public func openReplica(wallClock: any WallClock = SystemClock.fromEnvironment(), announcing: Bool = false) throws -> Replica {
         let name = wakeName
         var announce: (@Sendable () -> Void)?
         if announcing { announce = { @Sendable in WakeReceiver.poke(name: name) } }
         let store = try openStore()
-        if announcing { try store.checkpointInBackground() }
+        if announcing && WakeReceiver.poke(name: name) { try store.checkpointInBackground() }
         return try Replica(topology: topology, nodeID: node.id, store: store, wallClock: wallClock,
                            signal: ChangeSignal(announce: announce), revocationVerifier: CARevocationVerifier(caFile: caFile),
                            signer: NodeSigner(context: self))

@@ -69,7 +69,7 @@ enum ImportCommand: Command {
                         }
                     }
                     progress.update(bytes: batch.bytesRead, rows: rows)
-                    ahead.done(with: batch)
+                    ahead.done(with: consume batch)   // its last reference: freed on the reading thread
                 }
                 if !errors.isEmpty { throw Rejected() }   // rolls the whole import back
             }
@@ -81,13 +81,6 @@ enum ImportCommand: Command {
         let seconds = Date().timeIntervalSince(start)
         Output.line(String(format: "imported %d rows of %@ from %@ at %@ in %.1f s (%.0f rows/s)", rows, datasetID, path,
                            context.node.id, seconds, Double(rows) / max(seconds, 0.001)))
-        // The rows are durable now. A serving node copies the log into the database in the
-        // background; with none, SQLite does it as this command closes the store: say why it waits.
-        let log = (try? FileManager.default.attributesOfItem(atPath: context.databasePath + "-wal")[.size] as? Int) ?? 0
-        if log >= 64 << 20 && !WakeReceiver.poke(name: context.wakeName) {
-            Output.line(String(format: "copying %.0f MB of write-ahead log into the database before exiting (no node is serving %@ to do it in the background)",
-                               Double(log) / 1e6, context.node.id))
-        }
         return 0
     }
 
