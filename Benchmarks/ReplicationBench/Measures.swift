@@ -7,10 +7,13 @@ import SyncTesting
 
 /// The raw SQLite insert of the same rows: one table, one transaction, WAL, synchronous=FULL.
 enum RawFloor {
-    static func measure(rows: Rows, count: Int, path: String) throws -> Double {
+    /// - Parameter copying: SQLite's default, its commit copies the log into the database (a large
+    ///   transaction's whole log); false leaves the log uncopied, as an import does while a node serves.
+    static func measure(rows: Rows, count: Int, path: String, copying: Bool = true) throws -> Double {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let db = try Database(path: path)
         try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE raw(key TEXT PRIMARY KEY, body TEXT NOT NULL, n INTEGER) WITHOUT ROWID")
+        if !copying { _ = try db.first("PRAGMA wal_autocheckpoint = 0") { $0.int(0) } }
         let start = Date()
         _ = try db.transaction {
             for n in 0..<count { try db.run("INSERT INTO raw(key, body, n) VALUES (?, ?, ?)", rows.key(n), rows.json(n), n) }
@@ -66,12 +69,21 @@ struct SyncNodeBenchError: Error, CustomStringConvertible {
 
 /// `syncnode import` of one CSV file of the rows, with its peak memory.
 enum ImportRun {
-    static func measure(fleet: Fleet, rows: Rows, count: Int, rawRate: Double, report: Report) throws {
-        // New keys: the district already holds rows 0..<count.
+    /// Twice, each against the raw insert that does the same with its log: with no node serving (the
+    /// import copies its log into the database in its commit, as SQLite's default insert does), and
+    /// with the district's node serving (the node copies it in the background; the insert without
+    /// its copy).
+    static func measure(fleet: Fleet, rows: Rows, count: Int, rawRate: Double, rawUncopied: Double, report: Report) throws {
+        // New keys: the district already holds rows 0..<count, and 2 * count..< for the two hops.
         let run = try importCSV(fleet: fleet, rows: rows, range: count..<(2 * count), name: "import.csv")
         report.say(String(format: "  (before the import: %.1f s until the earlier phases' writes were on disk and the machine idle)", run.settled))
-        report.say(String(format: "import of a %.0f MB CSV:     %9.0f rows/s (%.1f s, %.0f%% of raw), peak memory %.0f MB",
+        report.say(String(format: "import of a %.0f MB CSV:     %9.0f rows/s (%.1f s, %.0f%% of raw), peak memory %.0f MB; no node serving",
                           Double(run.bytes) / 1e6, Double(count) / run.seconds, run.seconds, 100 * Double(count) / run.seconds / rawRate, run.peakMB))
+        try fleet.startListening("sz-pingshan", extra: ["--log-level", "warning"])   // its parent stays down: it only serves the store
+        defer { fleet.stopAll() }
+        let served = try importCSV(fleet: fleet, rows: rows, range: (3 * count)..<(4 * count), name: "import-served.csv")
+        report.say(String(format: "import, the node serving:     %9.0f rows/s (%.1f s, %.0f%% of raw without its copy), peak memory %.0f MB",
+                          Double(count) / served.seconds, served.seconds, 100 * Double(count) / served.seconds / rawUncopied, served.peakMB))
     }
 
     /// Writes rows `range` as a CSV file and imports it at the district; the seconds the import took, its size and peak memory,
