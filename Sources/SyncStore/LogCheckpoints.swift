@@ -95,7 +95,7 @@ final class LogCheckpoints: @unchecked Sendable {   // every field under `lock`
         let bytes = logBytes()
         defer { seenVersion = version; seenLogBytes = bytes }
         guard let seen = seenVersion, version != seen, !writerCommitted else { return nil }
-        return bytes - seenLogBytes >= copyPages * 4096 ? .large : .small
+        return bytes - seenLogBytes >= copyPages * 4096 ? .large : .small   // 4 KiB pages, a frame each
     }
 
     private func logBytes() -> Int { Int(fileStatus(atPath: path + "-wal")?.size ?? 0) }

@@ -83,8 +83,9 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
     public static let logRestartPages = 16_384
 
     /// Runs `checkpoint()` when it is due: the log holds `pages` pages or more, anything
-    /// committed since the last checkpoint is `seconds` old, or another process (a command) has
-    /// committed since the last look and this store's writer has not. An idle node then leaves its few
+    /// committed since the last checkpoint is `seconds` old, or another process (a command) added
+    /// `pages` pages or more to the log since the last look while this store's writer committed
+    /// nothing (a smaller commit of another process waits like the writer's own). An idle node then leaves its few
     /// small commits (a health exchange every few seconds) in the log instead of copying each into
     /// the database with two fsyncs and starting the log again with a third. When the log still
     /// holds `restartPages` after the copy (commits streamed in during it), the writer finishes

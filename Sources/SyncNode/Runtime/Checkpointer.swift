@@ -3,8 +3,9 @@ import SyncStore
 
 /// Moves the write-ahead log into the database on a connection of its own, so no
 /// commit (and no change's latency) pays for a checkpoint: looks once a second,
-/// copies when the log holds 256 pages (1 MiB), its oldest uncopied commit is 30 s old, or a
-/// command (`syncnode import`, `write`) has committed, since commands leave the copy to it. When
+/// copies when the log holds 256 pages (1 MiB) or its oldest uncopied commit is 30 s old, and at
+/// once when a command (`syncnode import`, `write`: they leave the copy to a serving node) has
+/// added as much to the log. When
 /// commits stream in faster than it copies and the log passes 64 MiB, the writer finishes the copy
 /// after its next commit, so the log starts again instead of growing for as long as the stream lasts.
 final class Checkpointer: Service {
