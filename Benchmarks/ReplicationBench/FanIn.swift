@@ -32,7 +32,7 @@ enum FanIn {
             let region = nodesByID[child]!.region
             let file = "\(directory)/\(child).jsonl"
             try (0..<records).map { #"{"uscc":"\#(child)-\#($0)","region":"\#(region)","name":"企业\#($0)","capital":\#($0)}"# }
-                .joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+                .joined(separator: "\n").write(toFile: file, atomically: false, encoding: .utf8)
             try fleet.run(["write"] + fleet.nodeArguments(child) + ["--dataset", "ds-\(child)", "--jsonl", file]).check()
         }
         try fleet.startListening("sz", extra: ["--log-level", "warning"])

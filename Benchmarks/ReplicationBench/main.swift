@@ -45,7 +45,7 @@ func replication(report: Report, directory: String) throws {
     let ingestStart = Date()
     for first in stride(from: 0, to: total, by: chunk) {
         let file = "\(directory)/chunk.jsonl"
-        try (first..<min(total, first + chunk)).map(rows.json).joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        try (first..<min(total, first + chunk)).map(rows.json).joined(separator: "\n").write(toFile: file, atomically: false, encoding: .utf8)
         try fleet.run(["write"] + fleet.nodeArguments("sz-pingshan") + ["--dataset", "enterprise", "--jsonl", file]).check()
     }
     let ingestRate = Double(total) / Date().timeIntervalSince(ingestStart)

@@ -31,7 +31,7 @@ final class CatalogTests: XCTestCase {
         try f.issueCertificates()
         for id in ["gd", "sz", "sz-pingshan", "sz-futian"] { try f.start(id) }
         let file = "\(f.directory)/entry.json"
-        try Self.entryJSON().write(toFile: file, atomically: true, encoding: .utf8)
+        try Self.entryJSON().write(toFile: file, atomically: false, encoding: .utf8)
 
         // Records of a dataset with no published entry are refused.
         let early = try f.write("sz-pingshan", "ps-enterprise", ["uscc=E1", "region=440310", "name=企业"])
@@ -56,7 +56,7 @@ final class CatalogTests: XCTestCase {
         // Now records flow, and a change of the entry is a new version everywhere.
         try f.write("sz-pingshan", "ps-enterprise", ["uscc=E1", "region=440310", "name=企业"]).check()
         XCTAssertTrue(f.waitUntil(timeout: 20) { try f.records("gd", "ps-enterprise").count == 1 })
-        try Self.entryJSON(summary: "修订后的摘要").write(toFile: file, atomically: true, encoding: .utf8)
+        try Self.entryJSON(summary: "修订后的摘要").write(toFile: file, atomically: false, encoding: .utf8)
         try f.run(["catalog", "publish"] + f.fleet.nodeArguments("sz-pingshan") + [file]).check()
         XCTAssertTrue(f.waitUntil(timeout: 20) { try self.catalog(f, "gd").first?["version"] as? Int == 2 })
 

@@ -115,7 +115,7 @@ final class FaultTests: XCTestCase {
             while refusal == nil && writes < 600 {
                 let file = "\(f.directory)/fill-\(writes).jsonl"
                 try enterprises(accepted..<accepted + size, tag: String(repeating: "填", count: 60)).joined(separator: "\n")
-                    .write(toFile: file, atomically: true, encoding: .utf8)
+                    .write(toFile: file, atomically: false, encoding: .utf8)
                 let result = try f.run(["write"] + node + ["--dataset", "ps-enterprise", "--jsonl", file])
                 if result.status == 0 { accepted += size } else { refusal = result }
                 writes += 1

@@ -145,7 +145,7 @@ final class Federation {
     @discardableResult
     func write(_ id: String, _ dataset: String, lines: [String]) throws -> RunResult {
         let file = "\(directory)/\(UUID().uuidString).jsonl"
-        try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        try lines.joined(separator: "\n").write(toFile: file, atomically: false, encoding: .utf8)
         return try write(id, dataset, ["--jsonl", file])
     }
 

@@ -168,7 +168,7 @@ final class HostileTests: XCTestCase {
         let markup = "<script>alert(1)</script>\u{600}<img src=x onerror=alert(2)>"
         let entry = "\(f.directory)/entry.json"
         try CatalogTests.entryJSON(summary: markup).replacingOccurrences(of: "\"坪山区法人基本信息\"", with: "\"坪山<b>法人</b>\"")
-            .write(toFile: entry, atomically: true, encoding: .utf8)
+            .write(toFile: entry, atomically: false, encoding: .utf8)
         try f.run(["catalog", "publish"] + f.fleet.nodeArguments("sz-pingshan") + [entry]).check()
         XCTAssertTrue(f.waitUntil(timeout: 20) { try self.catalogSource("gd") == "sz-pingshan" })
         // 福田区 pushes 坪山区's entry naming itself the source: a takeover.
@@ -268,7 +268,7 @@ final class HostileTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let ext = "\(dir)/ext.cnf"
         try "subjectAltName=URI:urn:syncnode:\(f.federation):sz-pingshan,URI:urn:syncnode:\(f.federation):sz-futian\nextendedKeyUsage=clientAuth\n"
-            .write(toFile: ext, atomically: true, encoding: .utf8)
+            .write(toFile: ext, atomically: false, encoding: .utf8)
         for command in [
             ["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "\(dir)/key.pem"],
             ["openssl", "req", "-new", "-key", "\(dir)/key.pem", "-subj", "/CN=sz-pingshan", "-out", "\(dir)/req.csr"],

@@ -77,7 +77,7 @@ final class KillLoopTests: XCTestCase {
             step += 1
             let (lines, rows) = batch(source, fresh: killIt)
             let file = "\(f.directory)/batch-\(step).jsonl"
-            try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+            try lines.joined(separator: "\n").write(toFile: file, atomically: false, encoding: .utf8)
             let arguments = ["write"] + f.fleet.nodeArguments(source.node) + ["--dataset", source.dataset, "--jsonl", file]
             if killIt {
                 let process = Process()
@@ -113,7 +113,7 @@ final class KillLoopTests: XCTestCase {
             let version = (catalogVersions[id] ?? 0) + 1
             let file = "\(f.directory)/\(id).json"
             try CatalogTests.entryJSON(source: source.node, summary: "第\(version)版").replacingOccurrences(of: "\"ps-enterprise\"", with: "\"\(id)\"")
-                .write(toFile: file, atomically: true, encoding: .utf8)
+                .write(toFile: file, atomically: false, encoding: .utf8)
             try f.run(["catalog", "publish"] + f.fleet.nodeArguments(source.node) + [file]).check()
             catalogVersions[id] = version
         }

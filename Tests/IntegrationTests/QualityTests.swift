@@ -26,7 +26,7 @@ final class QualityTests: XCTestCase {
         let f = try Federation.small(self)
         try f.issueCertificates()
         let entry = "\(f.directory)/entry.json"
-        try Self.entry.write(toFile: entry, atomically: true, encoding: .utf8)
+        try Self.entry.write(toFile: entry, atomically: false, encoding: .utf8)
         let node = f.fleet.nodeArguments("sz-pingshan")
         try f.run(["catalog", "publish"] + node + [entry]).check()
         for id in ["gd", "sz", "sz-pingshan"] { try f.start(id) }
@@ -40,13 +40,13 @@ final class QualityTests: XCTestCase {
 
         // import: one bad row refuses the file, naming the row; flagged rows are taken and counted.
         let refused = "\(f.directory)/bad.csv"
-        try "uscc,region,name\n91110000600037341L,440310,好企业\n914403001922038216,440310,\n".write(toFile: refused, atomically: true, encoding: .utf8)
+        try "uscc,region,name\n91110000600037341L,440310,好企业\n914403001922038216,440310,\n".write(toFile: refused, atomically: false, encoding: .utf8)
         let importBad = try f.run(["import"] + node + ["--dataset", "ps-enterprise", refused])
         XCTAssertNotEqual(importBad.status, 0)
         XCTAssertTrue(importBad.stderr.contains("row 3") && importBad.stderr.contains("item 'name' breaks its rule required"), importBad.stderr)
         let flagged = "\(f.directory)/flagged.csv"
         try "uscc,region,name,legal,phone\n91110000600037341L,440310,好企业,440308199901101512,13900002222\n914403001922038216,440310,另一家,110105194912310021,12345\n"
-            .write(toFile: flagged, atomically: true, encoding: .utf8)
+            .write(toFile: flagged, atomically: false, encoding: .utf8)
         try f.run(["import"] + node + ["--dataset", "ps-enterprise", flagged]).check()
         XCTAssertEqual(try f.records("sz-pingshan", "ps-enterprise").count, 3)
 

@@ -24,7 +24,7 @@ final class ReplicationTests: XCTestCase {
 
     func jsonl(_ f: Federation, _ name: String, _ lines: [String]) throws -> String {
         let file = "\(f.directory)/\(name).jsonl"
-        try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        try lines.joined(separator: "\n").write(toFile: file, atomically: false, encoding: .utf8)
         return file
     }
 
@@ -188,7 +188,7 @@ final class ReplicationTests: XCTestCase {
         try """
         {"uscc": "A1", "region": "440310", "name": "好"}
         {"uscc": "A2", "region": "440310", "employees": "not a number"}
-        """.write(toFile: file, atomically: true, encoding: .utf8)
+        """.write(toFile: file, atomically: false, encoding: .utf8)
         let batch = try f.write("sz-pingshan", "ps-enterprise", ["--jsonl", file])
         XCTAssertTrue(batch.stderr.contains("row 2"), batch.stderr)
         XCTAssertEqual(try f.records("sz-pingshan", "ps-enterprise").count, 0)
@@ -207,7 +207,7 @@ final class ReplicationTests: XCTestCase {
                 let n = batch * 500 + i
                 return #"{"uscc": "K\#(n)", "region": "440310", "name": "企业\#(n)", "employees": \#(n)}"#
             }
-            try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+            try lines.joined(separator: "\n").write(toFile: file, atomically: false, encoding: .utf8)
             try f.write("sz-pingshan", "ps-enterprise", ["--jsonl", file]).check()
             if batch == 6 {
                 // Kill the city once the province has started receiving.

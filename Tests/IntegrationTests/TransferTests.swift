@@ -11,13 +11,13 @@ final class TransferTests: XCTestCase {
         try f.issueCertificates()
         let entry = "\(f.directory)/entry.json"
         try CatalogTests.entryJSON(extraItems: #", {"name": "capital", "title": "注册资本", "type": "integer"}, {"name": "established", "title": "成立日期", "type": "date"}"#)
-            .write(toFile: entry, atomically: true, encoding: .utf8)
+            .write(toFile: entry, atomically: false, encoding: .utf8)
         try f.run(["catalog", "publish"] + f.fleet.nodeArguments("sz-pingshan") + [entry]).check()
     }
 
     func file(_ name: String, _ text: String) throws -> String {
         let path = "\(f.directory)/\(name)"
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
         return path
     }
 
