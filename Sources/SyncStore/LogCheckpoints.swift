@@ -26,8 +26,6 @@ final class LogCheckpoints: @unchecked Sendable {   // every field under `lock`
     private var seenVersion: Int64?
     /// The log file's size at the last look.
     private var seenLogBytes = 0
-    /// The pages that make a log worth copying at once (`copyIfDue`'s `pages`).
-    private var copyPages = 256
     /// The log outgrew `restartPages` while commits streamed in: the writer finishes the copy after its next commit.
     private var copyAfterCommit = false
 
@@ -62,11 +60,10 @@ final class LogCheckpoints: @unchecked Sendable {   // every field under `lock`
     /// `copy()` when it is due (see `SQLiteStore.checkpointIfDue`); whether it ran.
     func copyIfDue(pages: Int, seconds: Double, restartPages: Int) throws -> Bool {
         lock.lock()
-        copyPages = pages
         let due: Bool
         if let tracker {
             let own = tracker.takeCommits()
-            let other = committedElsewhere(writerCommitted: own > 0)
+            let other = committedElsewhere(writerCommitted: own > 0, largePages: pages)
             if (own > 0 || other != nil) && uncopiedSince == nil { uncopiedSince = Date() }
             due = other == .large || (uncopiedSince.map { tracker.pages >= pages || Date().timeIntervalSince($0) >= seconds } ?? false)
         } else {
@@ -87,15 +84,15 @@ final class LogCheckpoints: @unchecked Sendable {   // every field under `lock`
     /// Whether another process committed since the last look, under `lock`. The writer's hook counts
     /// only the writer's commits; a command's (`syncnode import`, `write`: they leave the copy to the
     /// serving node, see `NodeContext.openReplica`) shows as a change of the data version on the
-    /// copier's connection with none of the writer's. Large when the log file grew by a copy's worth
-    /// of pages since the last look (an import: ~500 MB for 1M rows), to be copied at once; a small
-    /// one waits like the writer's own.
-    private func committedElsewhere(writerCommitted: Bool) -> OtherCommit? {
+    /// copier's connection with none of the writer's. Large when the log file grew by `largePages`
+    /// since the last look (an import: ~500 MB for 1M rows), to be copied at once; a small one
+    /// waits like the writer's own.
+    private func committedElsewhere(writerCommitted: Bool, largePages: Int) -> OtherCommit? {
         guard let version = try? versionLocked() else { return nil }   // a failed look changes nothing
         let bytes = logBytes()
         defer { seenVersion = version; seenLogBytes = bytes }
         guard let seen = seenVersion, version != seen, !writerCommitted else { return nil }
-        return bytes - seenLogBytes >= copyPages * 4096 ? .large : .small   // 4 KiB pages, a frame each
+        return bytes - seenLogBytes >= largePages * 4096 ? .large : .small   // 4 KiB pages, a frame each
     }
 
     private func logBytes() -> Int { Int(fileStatus(atPath: path + "-wal")?.size ?? 0) }
