@@ -4,7 +4,7 @@
 // OpenSSL, libcurl and SQLite, each behind one thin wrapper module.
 //
 // Layers, each depending only on those above it:
-//   C libraries      CSQLite, COpenSSL, CCurl (module maps + shim.h)
+//   C libraries      CSQLite, COpenSSL, CCurl (module maps + shim.h); CSQLiteLog (a VFS, in C)
 //   C wrappers       Posix, SQLite, TLS, HTTPSClient, TextEncoding   (the only unsafe code)
 //   pure Swift       HTTP1 (wire), SyncCore (domain, rules, protocol, ports)
 //   engine & store   SyncStore (SQLite behind the store port), SyncEngine (no SQL, no sockets)
@@ -29,9 +29,12 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
+        // A C VFS over SQLite's own: writes to a write-ahead log gathered into large ones.
+        .target(name: "CSQLiteLog", dependencies: ["CSQLite"]),
+
         // Thin wrapper modules: the only places that touch C pointers.
         .target(name: "Posix", swiftSettings: strict),                    // sockets, syscalls, signals, terminal
-        .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: strict),
+        .target(name: "SQLite", dependencies: ["CSQLite", "CSQLiteLog"], swiftSettings: strict),
         .target(name: "TLS", dependencies: ["COpenSSL", "Posix"], swiftSettings: strict),
         .target(name: "HTTPSClient", dependencies: ["CCurl", "COpenSSL", "TLS"], swiftSettings: strict),
         .target(name: "TextEncoding", swiftSettings: strict),             // glibc iconv: GB18030 input
@@ -60,6 +63,7 @@ let package = Package(
                           path: "Benchmarks/ReplicationBench", swiftSettings: strict),
 
         .testTarget(name: "PosixTests", dependencies: ["Posix"], swiftSettings: strict),
+        .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], swiftSettings: strict),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
         .testTarget(name: "TextEncodingTests", dependencies: ["TextEncoding"], swiftSettings: strict),
         .testTarget(name: "HTTPSClientTests", dependencies: ["HTTPSClient", "TLS", "Posix", "HTTP1"], swiftSettings: strict),

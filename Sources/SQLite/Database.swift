@@ -1,4 +1,5 @@
 import CSQLite
+import CSQLiteLog
 import Foundation
 import Synchronization
 
@@ -32,12 +33,20 @@ public final class Database {
     private var logTracker: LogTracker?
     private var transactionDepth = 0
 
+    /// The VFS every connection opens with: SQLite's own, with each connection's writes to the
+    /// write-ahead log gathered into large ones (`CSQLiteLog`); nil (SQLite's default) if it
+    /// could not be registered.
+    private static let logVFS: String? = syncnode_log_vfs_register() == SQLITE_OK ? String(cString: syncnode_log_vfs_name()) : nil
+
+    /// Whether connections open with the VFS that gathers writes to the write-ahead log.
+    public static var gathersLogWrites: Bool { logVFS != nil }
+
     /// Opens (creating if needed) the database at `path`.
     /// - Parameter readOnly: open without write access and without creating the file.
     public init(path: String, readOnly: Bool = false) throws {
         var db: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        let rc = if let vfs = Database.logVFS { sqlite3_open_v2(path, &db, flags, vfs) } else { sqlite3_open_v2(path, &db, flags, nil) }
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
             if let db { sqlite3_close_v2(db) }
