@@ -60,6 +60,48 @@ final class LogVFSTests: XCTestCase {
         }
     }
 
+    /// Two writers on one database, as a serving node and a command are: each commits in turn, and
+    /// the log is copied and started again (or truncated to nothing) by a third connection between,
+    /// so a writer's next frames land below where its own last commit ended.
+    func testTwoWritersTakingTurnsAroundRestartsLoseNothing() throws {
+        let dir = try temporaryDirectory()
+        let path = dir + "/t.db"
+        let first = try Database(path: path)
+        try first.execute("PRAGMA journal_mode=WAL; CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB NOT NULL)")
+        let second = try Database(path: path)
+        let copier = try Database(path: path)
+        for db in [first, second] { try db.execute("PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0; PRAGMA cache_size=20") }
+        var generator = SeededGenerator(seed: 11)
+        var expected: [Int64: Int] = [:]
+        var nextKey: Int64 = 1
+        for round in 0..<24 {
+            let writer = round % 2 == 0 ? first : second
+            let count = [1, 300, 2, 1_200, 40, 5][round % 6]
+            try writer.transaction {
+                for _ in 0..<count {
+                    let length = Int.random(in: 50...1_500, using: &generator)
+                    try writer.run("INSERT INTO t (k, v) VALUES (?, randomblob(?))", nextKey, Int64(length))
+                    expected[nextKey] = length
+                    nextKey += 1
+                }
+            }
+            let copy = dir + "/copy\(round)"
+            try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
+            for suffix in ["", "-wal"] {
+                try FileManager.default.copyItem(atPath: path + suffix, toPath: copy + "/t.db" + suffix)
+            }
+            let crashed = try Database(path: copy + "/t.db")
+            XCTAssertEqual(try crashed.first("PRAGMA integrity_check") { $0.text(0) }, "ok", "round \(round)")
+            XCTAssertEqual(try lengths(crashed), Summary(expected), "round \(round): the files as a crash would leave them")
+            switch round % 3 {
+            case 0: _ = try copier.first("PRAGMA wal_checkpoint(RESTART)") { $0.int(0) }
+            case 1: _ = try copier.first("PRAGMA wal_checkpoint(TRUNCATE)") { $0.int(0) }
+            default: break
+            }
+        }
+        XCTAssertEqual(try lengths(copier), Summary(expected))
+    }
+
     /// A rolled-back transaction leaves nothing behind, and the next commit is whole.
     func testARolledBackTransactionLeavesNothing() throws {
         let dir = try temporaryDirectory()
