@@ -112,7 +112,7 @@ final class BackupTests: XCTestCase {
         let missing = try f.run(["backup"] + node + ["--key", "\(f.directory)/none.key", "--out", file])
         XCTAssertTrue(missing.status == 1 && missing.stderr.contains("no such file") && missing.stderr.contains("backup key --out"), missing.stderr)
         let bad = "\(f.directory)/bad.key"
-        FileManager.default.createFile(atPath: bad, contents: Data("not a key\n".utf8), attributes: [.posixPermissions: 0o600])
+        XCTAssertTrue(FileManager.default.createFile(atPath: bad, contents: Data("not a key\n".utf8), attributes: [.posixPermissions: 0o600]))
         XCTAssertTrue(try f.run(["backup"] + node + ["--key", bad, "--out", file]).stderr.contains("64 hex digits"))
         XCTAssertTrue(try f.run(["backup", "key", "--out", key]).stderr.contains("exists already"), "a key is never overwritten")
 

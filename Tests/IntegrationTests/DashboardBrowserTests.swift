@@ -23,7 +23,7 @@ final class DashboardBrowserTests: XCTestCase {
         process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                              "--user-data-dir=\(profile)", "--dump-dom", url]
         let file = NSTemporaryDirectory() + "dom-\(UUID().uuidString).html"
-        FileManager.default.createFile(atPath: file, contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: file, contents: nil))
         defer { try? FileManager.default.removeItem(atPath: file) }
         let out = try XCTUnwrap(FileHandle(forWritingAtPath: file))
         process.standardOutput = out

@@ -45,14 +45,7 @@ final class LogVFSTests: XCTestCase {
                 }
             }
             XCTAssertEqual(try lengths(other), Summary(expected), "round \(round): another connection after the commit")
-            let copy = dir + "/copy\(round)"
-            try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
-            for suffix in ["", "-wal"] {
-                try FileManager.default.copyItem(atPath: path + suffix, toPath: copy + "/t.db" + suffix)
-            }
-            let crashed = try Database(path: copy + "/t.db")
-            XCTAssertEqual(try crashed.first("PRAGMA integrity_check") { $0.text(0) }, "ok", "round \(round)")
-            XCTAssertEqual(try lengths(crashed), Summary(expected), "round \(round): the files as a crash would leave them")
+            try assertACrashNowLosesNothing(path: path, copy: dir + "/copy\(round)", expected: Summary(expected), round: round)
             if round % 4 == 3 {
                 // The log copied into the database by another connection; the writer starts it again.
                 _ = try other.first("PRAGMA wal_checkpoint(PASSIVE)") { $0.int(0) }
@@ -85,14 +78,7 @@ final class LogVFSTests: XCTestCase {
                     nextKey += 1
                 }
             }
-            let copy = dir + "/copy\(round)"
-            try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
-            for suffix in ["", "-wal"] {
-                try FileManager.default.copyItem(atPath: path + suffix, toPath: copy + "/t.db" + suffix)
-            }
-            let crashed = try Database(path: copy + "/t.db")
-            XCTAssertEqual(try crashed.first("PRAGMA integrity_check") { $0.text(0) }, "ok", "round \(round)")
-            XCTAssertEqual(try lengths(crashed), Summary(expected), "round \(round): the files as a crash would leave them")
+            try assertACrashNowLosesNothing(path: path, copy: dir + "/copy\(round)", expected: Summary(expected), round: round)
             switch round % 3 {
             case 0: _ = try copier.first("PRAGMA wal_checkpoint(RESTART)") { $0.int(0) }
             case 1: _ = try copier.first("PRAGMA wal_checkpoint(TRUNCATE)") { $0.int(0) }
@@ -120,6 +106,18 @@ final class LogVFSTests: XCTestCase {
         let other = try Database(path: path)
         XCTAssertEqual(try other.first("SELECT count(*), sum(length(v)) FROM t") { [$0.int(0), $0.int(1)] }, [10, 700])
         XCTAssertEqual(try other.first("PRAGMA integrity_check") { $0.text(0) }, "ok")
+    }
+
+    /// The database and its log copied as they are in the kernel (what a process crash would leave
+    /// behind) open whole: `integrity_check` passes and every committed row is there.
+    private func assertACrashNowLosesNothing(path: String, copy: String, expected: Summary, round: Int) throws {
+        try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
+        for suffix in ["", "-wal"] {
+            try FileManager.default.copyItem(atPath: path + suffix, toPath: copy + "/t.db" + suffix)
+        }
+        let crashed = try Database(path: copy + "/t.db")
+        XCTAssertEqual(try crashed.first("PRAGMA integrity_check") { $0.text(0) }, "ok", "round \(round)")
+        XCTAssertEqual(try lengths(crashed), expected, "round \(round): the files as a crash would leave them")
     }
 
     /// The rows' count, and their keys' and lengths' sums (what a failure prints, instead of every row).
