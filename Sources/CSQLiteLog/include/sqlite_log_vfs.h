@@ -8,7 +8,8 @@
 /// out when the page of a commit frame has been written, and before any read of the log that
 /// overlaps it, any sync, truncation, size query, file control or close. What it can hold at a
 /// crash is only frames of a transaction that has not committed, which SQLite's recovery ignores
-/// anyway. Returns SQLITE_OK or an SQLite error code.
+/// anyway. Returns SQLITE_OK or an SQLite error code. Not safe to call from two threads at once:
+/// `Database` calls it exactly once, through a Swift `static let`.
 int syncnode_log_vfs_register(void);
 
 /// "syncnode-log": the name to pass to `sqlite3_open_v2`.
