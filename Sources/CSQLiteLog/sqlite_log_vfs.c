@@ -26,6 +26,7 @@
 #define LOG_BUFFER_BYTES (120 * 1024)
 #define FRAME_HEADER_BYTES 24
 #define LOG_HEADER_BYTES 32
+#define LOG_VFS_NAME "syncnode-log"
 
 typedef struct LogFile {
     sqlite3_file base;            // methods: logMethods
@@ -90,8 +91,9 @@ static int logWrite(sqlite3_file *file, const void *data, int amount, sqlite3_in
         if (rc != SQLITE_OK) return rc;
         if (offset == 0 && amount == LOG_HEADER_BYTES) f->appendAt = 0;             // the log starts again
         rewrite = offset < f->appendAt;                                              // below this connection's last commit
-        if (!rewrite && amount < LOG_BUFFER_BYTES && f->buffer == NULL) f->buffer = sqlite3_malloc(LOG_BUFFER_BYTES);
-        if (!rewrite && amount < LOG_BUFFER_BYTES && f->buffer != NULL) {
+        int gather = !rewrite && amount < LOG_BUFFER_BYTES;
+        if (gather && f->buffer == NULL) f->buffer = sqlite3_malloc(LOG_BUFFER_BYTES);
+        if (gather && f->buffer != NULL) {
             memcpy(f->buffer, data, (size_t)amount);
             f->start = offset;
             f->length = amount;
@@ -302,7 +304,7 @@ int syncnode_log_vfs_register(void) {
         .iVersion = 2,
         .szOsFile = (int)sizeof(LogFile) + underlying->szOsFile,
         .mxPathname = underlying->mxPathname,
-        .zName = "syncnode-log",
+        .zName = LOG_VFS_NAME,
         .xOpen = logOpen,
         .xDelete = logDelete,
         .xAccess = logAccess,
@@ -321,5 +323,5 @@ int syncnode_log_vfs_register(void) {
 }
 
 const char *syncnode_log_vfs_name(void) {
-    return "syncnode-log";
+    return LOG_VFS_NAME;
 }

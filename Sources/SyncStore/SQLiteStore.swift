@@ -83,8 +83,9 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
         try checkpoints?.copy() ?? 0
     }
 
-    /// Pages (64 MiB at 4 KiB a page, `journal_size_limit`) past which the writer finishes the
-    /// checkpoint after its next commit, so the log starts again from its beginning.
+    /// Pages (64 MiB at 4 KiB a page) past which the writer finishes the checkpoint after its next
+    /// commit, so the log starts again from its beginning (the file itself is cut back to
+    /// `journal_size_limit`, 256 MiB, only when it has grown past that).
     public static let logRestartPages = 16_384
 
     /// Runs `checkpoint()` when it is due: the log holds `pages` pages or more, anything

@@ -17,11 +17,8 @@ final class LogVFSTests: XCTestCase {
     /// with every committed row, and the log's checksums hold (SQLite recovers the copy's log
     /// from them: a frame with a wrong checksum ends the log there).
     func testEachCommitIsInTheLogFileWhenItReturns() throws {
-        let dir = try temporaryDirectory()
-        let path = dir + "/t.db"
-        let writer = try Database(path: path)
-        try writer.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0; PRAGMA cache_size=20")
-        try writer.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB NOT NULL)")
+        let (dir, path) = try database()
+        let writer = try writerConnection(path, copying: false)
         let other = try Database(path: path)
         var generator = SeededGenerator(seed: 7)
         var expected: [Int64: Int] = [:]
@@ -57,13 +54,10 @@ final class LogVFSTests: XCTestCase {
     /// the log is copied and started again (or truncated to nothing) by a third connection between,
     /// so a writer's next frames land below where its own last commit ended.
     func testTwoWritersTakingTurnsAroundRestartsLoseNothing() throws {
-        let dir = try temporaryDirectory()
-        let path = dir + "/t.db"
-        let first = try Database(path: path)
-        try first.execute("PRAGMA journal_mode=WAL; CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB NOT NULL)")
-        let second = try Database(path: path)
+        let (dir, path) = try database()
+        let first = try writerConnection(path, copying: false)
+        let second = try writerConnection(path, copying: false)
         let copier = try Database(path: path)
-        for db in [first, second] { try db.execute("PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0; PRAGMA cache_size=20") }
         var generator = SeededGenerator(seed: 11)
         var expected: [Int64: Int] = [:]
         var nextKey: Int64 = 1
@@ -90,11 +84,8 @@ final class LogVFSTests: XCTestCase {
 
     /// A rolled-back transaction leaves nothing behind, and the next commit is whole.
     func testARolledBackTransactionLeavesNothing() throws {
-        let dir = try temporaryDirectory()
-        let path = dir + "/t.db"
-        let writer = try Database(path: path)
-        try writer.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=20")
-        try writer.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB NOT NULL)")
+        let (_, path) = try database()
+        let writer = try writerConnection(path, copying: true)
         struct Abandon: Error {}
         XCTAssertThrowsError(try writer.transaction {
             for k in 1...2_000 { try writer.run("INSERT INTO t (k, v) VALUES (?, randomblob(700))", Int64(k)) }
@@ -141,11 +132,23 @@ final class LogVFSTests: XCTestCase {
         return result
     }
 
-    private func temporaryDirectory() throws -> String {
+    /// A new database in WAL mode with the table `t`, in a temporary directory removed when the test ends.
+    private func database() throws -> (dir: String, path: String) {
         let dir = NSTemporaryDirectory() + "sqlite-log-vfs-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
-        return dir
+        let path = dir + "/t.db"
+        try Database(path: path).execute("PRAGMA journal_mode=WAL; CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB NOT NULL)")
+        return (dir, path)
+    }
+
+    /// A connection that writes with synchronous=NORMAL (no sync writes the buffer out) and a cache
+    /// of 20 pages (large transactions spill pages into the log); `copying: false` turns off
+    /// SQLite's automatic checkpoints, so every frame stays in the log.
+    private func writerConnection(_ path: String, copying: Bool) throws -> Database {
+        let db = try Database(path: path)
+        try db.execute("PRAGMA synchronous=NORMAL; PRAGMA cache_size=20" + (copying ? "" : "; PRAGMA wal_autocheckpoint=0"))
+        return db
     }
 }
 
