@@ -50,16 +50,28 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
             writer = try Database(path: path)
             if path != ":memory:" { try SQLiteStore.enableWAL(writer) }
             // A 16 MiB page cache for the writer. Random keys touch pages all over the record index, but
-            // the pages come from the OS's cache at ~1 µs: 32 MiB, 256 MiB or mmap measured no faster
-            // beyond this machine's run-to-run noise (`syncnode-bench stages --keys random`, 1M records;
-            // docs/scaling.md), and every MiB is resident at a hub.
+            // the pages come from the OS's cache at ~1 µs: 256 MiB or mmap measured no faster beyond
+            // this machine's run-to-run noise (`syncnode-bench stages --keys random`, 1M records;
+            // docs/scaling.md), and every MiB is resident at a hub. What a 32 or 64 MiB cache did gain
+            // (13.3 and 12.6 µs a change against 14.6, fourteenth session) is the spilling below,
+            // which `cache_spill` avoids without keeping the pages resident.
             // A log restarted after a checkpoint is cut back to 256 MiB, no further: a bulk load does not
             // leave a huge file behind, and the log a bulk hop keeps (at most ~180 MB with random keys)
             // is written again over pages the kernel already holds. Cut back to 64 MiB, two thirds of
             // each cycle's writes went to new pages: the kernel allocated page-cache and disk blocks for
             // them, and the apply with random keys took 20.0 µs a change instead of 16.6
             // (`syncnode-bench stages --keys random --records 1000000`).
-            try writer.execute("PRAGMA synchronous=FULL; PRAGMA cache_size=-16384; PRAGMA journal_size_limit=268435456;")
+            // Dirty pages are written to the log before the commit ("spilled") only past
+            // `spillPages`, not when the 16 MiB are full: a batch of 4,000 changes with random keys
+            // dirties a little more than that, and each page spilled and then changed again was
+            // written twice and made the commit re-read the log after it for checksums (apply 14.6 →
+            // 13.5 µs a change, same command). The cache grows past 16 MiB only for such a
+            // transaction and gives the pages back at its end; an import (one transaction) spills
+            // from ~24 MB on.
+            try writer.execute("""
+                PRAGMA synchronous=FULL; PRAGMA cache_size=-16384; PRAGMA cache_spill=\(SQLiteStore.spillPages);
+                PRAGMA journal_size_limit=268435456;
+                """)
             if path == ":memory:" {
                 reader = writer
             } else {
@@ -82,6 +94,14 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
     public func checkpoint() throws -> Int {
         try checkpoints?.copy() ?? 0
     }
+
+    /// Pages (~24 MB) a write transaction may hold in the writer's cache before SQLite writes some
+    /// of them to the log ahead of the commit: more than a batch of changes with random keys
+    /// dirties, and a bound for the one transaction of an import. Not a multiple of 256: SQLite
+    /// reads `PRAGMA cache_spill=N` also as a boolean, truncated to 8 bits, so 6,144 (or 8,192)
+    /// would turn spilling off altogether and let an import's cache grow without bound (a test
+    /// checks that a larger transaction spills).
+    public static let spillPages = 6_000
 
     /// Pages (64 MiB at 4 KiB a page) past which the writer finishes the checkpoint after its next
     /// commit, so the log starts again from its beginning (the file itself is cut back to

@@ -78,4 +78,25 @@ final class CheckpointTests: XCTestCase {
         XCTAssertLessThan(most, 2_500, "the log started again while commits streamed in (\(looks) looks; 8,000 pages were committed)")
         XCTAssertEqual(try store.read { try $0.nodeMeta("c\(commits - 1)-\(rowsPerCommit - 1)") }?.count, 2_000, "every commit is there")
     }
+
+    /// A transaction dirtying more pages than the writer's 16 MiB cache holds (a batch of changes
+    /// with random keys) keeps them until its commit instead of spilling them into the log early
+    /// (and writing them again); past `spillPages` (an import's one transaction) it spills, so the
+    /// cache stays bounded.
+    func testABatchLargerThanTheCacheIsNotSpilledBeforeItsCommit() throws {
+        let path = "\(try directory())/node.db"
+        let store = try SQLiteStore(path: path, nodeID: "sz", federation: "t")
+        try store.checkpointInBackground()
+        func logBytes() throws -> Int { try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) }
+        func grewBeforeItsCommit(rows: Int) throws -> Int {
+            try store.write(.processCrash) { tx in
+                let before = try logBytes()
+                for i in 0..<rows { try tx.setNodeMeta("r\(rows)-\(i)", String(repeating: "x", count: 3_000)) }   // a page a row
+                return try logBytes() - before
+            }
+        }
+        XCTAssertEqual(try grewBeforeItsCommit(rows: 5_000), 0, "5,000 dirty pages (20 MB, the cache holds ~3,900) wait for the commit")
+        XCTAssertGreaterThan(try grewBeforeItsCommit(rows: SQLiteStore.spillPages + 1_000), 1_000_000, "past spillPages they spill")
+        XCTAssertEqual(try store.read { try $0.nodeMeta("r5000-4999") }?.count, 3_000)
+    }
 }
