@@ -53,7 +53,7 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
             // the pages come from the OS's cache at ~1 µs: 256 MiB or mmap measured no faster beyond
             // this machine's run-to-run noise (`syncnode-bench stages --keys random`, 1M records;
             // docs/scaling.md), and every MiB is resident at a hub. What a 32 or 64 MiB cache did gain
-            // (13.3 and 12.6 µs a change against 14.6, fourteenth session) is the spilling below,
+            // (13.3 and 12.6 µs a change against 14.1–15.0) is the spilling below,
             // which `cache_spill` avoids without keeping the pages resident.
             // A log restarted after a checkpoint is cut back to 256 MiB, no further: a bulk load does not
             // leave a huge file behind, and the log a bulk hop keeps (at most ~180 MB with random keys)
@@ -64,8 +64,8 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
             // Dirty pages are written to the log before the commit ("spilled") only past
             // `spillPages`, not when the 16 MiB are full: a batch of 4,000 changes with random keys
             // dirties ~5,000-6,000 pages at 1M records, and each page spilled and then changed again was
-            // written twice and made the commit re-read the log after it for checksums (apply 14.6 →
-            // 13.5 µs a change, same command). The cache grows past 16 MiB only for such a
+            // written twice and made the commit re-read the log after it for checksums (apply 14.1–15.0
+            // → 13.0–13.3 µs a change, same command). The cache grows past 16 MiB only for such a
             // transaction and gives the pages back at its end; an import (one transaction) spills
             // from ~24 MB on.
             try writer.execute("""
