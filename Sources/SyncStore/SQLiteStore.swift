@@ -61,13 +61,7 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
             // each cycle's writes went to new pages: the kernel allocated page-cache and disk blocks for
             // them, and the apply with random keys took 20.0 µs a change instead of 16.6
             // (`syncnode-bench stages --keys random --records 1000000`).
-            // Dirty pages are written to the log before the commit ("spilled") only past
-            // `spillPages`, not when the 16 MiB are full: a batch of 4,000 changes with random keys
-            // dirties ~5,000-6,000 pages at 1M records, and each page spilled and then changed again was
-            // written twice and made the commit re-read the log after it for checksums (apply 14.1–15.0
-            // → 13.0–13.3 µs a change, same command). The cache grows past 16 MiB only for such a
-            // transaction and gives the pages back at its end; an import (one transaction) spills
-            // from ~24 MB on.
+            // Dirty pages are spilled into the log before the commit only past `spillPages`.
             try writer.execute("""
                 PRAGMA synchronous=FULL; PRAGMA cache_size=-16384; PRAGMA cache_spill=\(SQLiteStore.spillPages);
                 PRAGMA journal_size_limit=268435456;
@@ -96,11 +90,15 @@ public final class SQLiteStore: ReplicaStore, @unchecked Sendable {   // each co
     }
 
     /// Pages (~24 MB) a write transaction may hold in the writer's cache before SQLite writes some
-    /// of them to the log ahead of the commit: more than a batch of changes with random keys
-    /// dirties, and a bound for the one transaction of an import. Not a multiple of 256: SQLite
-    /// reads `PRAGMA cache_spill=N` also as a boolean, truncated to 8 bits, so 6,144 (or 8,192)
-    /// would turn spilling off altogether and let an import's cache grow without bound (a test
-    /// checks that a larger transaction spills).
+    /// of them to the log ahead of the commit ("spills"), instead of when the 16 MiB are full. A
+    /// batch of 4,000 changes with random keys dirties ~5,000–6,000 pages at 1M records; each page
+    /// spilled and changed again was written twice and made the commit re-read the log after it for
+    /// checksums (apply 14.1–15.0 → 13.0–13.3 µs a change, `syncnode-bench stages --keys random
+    /// --records 1000000`). The cache grows past 16 MiB only while such a transaction lasts; an
+    /// import's one transaction spills from here on, so its cache stays bounded.
+    /// Not a multiple of 256: SQLite reads `PRAGMA cache_spill=N` also as a boolean, truncated to
+    /// 8 bits, so 6,144 (or 8,192) would turn spilling off altogether (a test checks that a larger
+    /// transaction spills).
     public static let spillPages = 6_000
 
     /// Pages (64 MiB at 4 KiB a page) past which the writer finishes the checkpoint after its next
