@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "HTTPSClientTests", dependencies: ["HTTPSClient", "TLS", "Posix", "HTTP1"], swiftSettings: strict),
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore", "SyncTesting"], swiftSettings: strict),
         .testTarget(name: "SyncStoreTests", dependencies: ["SyncStore", "SyncCore", "SQLite", "SyncTesting"], swiftSettings: strict),
-        .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "SyncStore", "SyncCore", "SyncTesting"], swiftSettings: strict),
+        .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "SyncStore", "SyncCore", "SyncTesting", "SQLite"], swiftSettings: strict),
         .testTarget(name: "SyncNodeTests", dependencies: ["SyncNode", "SyncCore", "SyncEngine", "SyncTesting", "TLS", "TextEncoding", "HTTPSClient"],
                     swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["syncnode"], swiftSettings: strict),

@@ -30,6 +30,10 @@ public final class ParentLink: Sendable {
     private let ahead = Mutex<PushInFlight?>(nil)
     /// The push loop's second channel (its first is the loop's own).
     private let spare = Mutex<ChannelBox?>(nil)
+    /// When the idle push loop last asked the parent what it holds.
+    private let lastProbe = Mutex(Date.distantPast)
+    /// Seconds between anti-entropy checks (0: none).
+    private let antiEntropyInterval: Double
 
     /// - Parameters:
     ///   - makeChannel: opens a channel to the parent; each loop gets its own.
@@ -38,10 +42,11 @@ public final class ParentLink: Sendable {
     ///   - interval: seconds between health exchanges while the parent answers.
     ///   - batchSize: most changes in one push or pull.
     ///   - retryCap: longest wait between retries while the parent is unreachable.
+    ///   - antiEntropyInterval: seconds between comparisons of this node's copy with the parent's; nil: the policy's.
     public init(replica: Replica, makeChannel: @escaping @Sendable () -> any ParentChannel,
                 healthMessage: @escaping @Sendable () throws -> HealthMessage,
                 events: @escaping @Sendable (LinkEvent) -> Void = { _ in },
-                interval: Double = 5, batchSize: Int = 4000, retryCap: Double = 30) throws {
+                interval: Double = 5, batchSize: Int = 4000, retryCap: Double = 30, antiEntropyInterval: Double? = nil) throws {
         guard let parent = replica.topology.parent(of: replica.nodeID) else {
             throw ReplicationError("\(replica.nodeID) is the root: it has no parent to link to")
         }
@@ -53,6 +58,7 @@ public final class ParentLink: Sendable {
         self.interval = interval
         self.batchSize = batchSize
         self.retryCap = max(0.5, retryCap)
+        self.antiEntropyInterval = max(0, antiEntropyInterval ?? Double(replica.policy.antiEntropySeconds))
     }
 
     /// Starts the three loops.
@@ -67,7 +73,20 @@ public final class ParentLink: Sendable {
         }
         spawn("push") { [self] channel in try pushOnce(channel).delay }
         spawn("pull") { [self] channel in try pullOnce(channel, wait: 20).delay }
+        if antiEntropyInterval > 0 {
+            // The first comparison once the other loops have had time to catch up; then one per interval.
+            let first = Mutex(true)
+            spawn("digest", retryAtMost: antiEntropyInterval) { [self] channel in
+                if first.withLock({ value in defer { value = false }; return value }) { return min(ParentLink.firstComparison, antiEntropyInterval) }
+                let outcome = try AntiEntropyCheck(replica: replica, parent: parent.id).run(over: channel)
+                events(.compared(parent: parent.id, outcome: outcome))
+                return outcome.postponed ? min(ParentLink.firstComparison, antiEntropyInterval) : antiEntropyInterval
+            }
+        }
     }
+
+    /// Seconds from the start to the first comparison of copies, and between tries while changes are on their way.
+    static let firstComparison = 15.0
 
     /// One health exchange: this node's status up, the parent's clock back (this node's clock
     /// follows it; see `FederationClock`).
@@ -144,9 +163,14 @@ public final class ParentLink: Sendable {
         } else {
             let batch = try OutboxBatch.read(replica, peer: parent.id, after: 0, limit: batchSize)
             guard batch.last != nil else {
+                if idleWait == 0 || probeDue() {
+                    // Nothing to send: ask the parent what it holds of this node's log all the same. A parent
+                    // restored from a backup lost pushes it had confirmed, and only this answer shows it.
+                    if try take(try channel.push(Batch.encode([]))) { return (0, true) }
+                }
                 if idleWait > 0 {
-                    // Nothing to send: keep the connection the next change goes out on open. A failure
-                    // here is not the link's: the next push reports the parent's state.
+                    // Keep the connection the next change goes out on open. A failure here is not the
+                    // link's: the next push reports the parent's state.
                     try? channel.keepWarm()
                     replica.signal.wait(after: seen, timeout: idleWait)
                 }
@@ -164,6 +188,27 @@ public final class ParentLink: Sendable {
             drainAhead()
             throw error
         }
+        if try take(answer) { return (0, true) }
+        replica.counters.changesSent.increment(parent.id, by: batch.count)
+        replica.counters.batches.increment("\(parent.id)|push_out")
+        events(.pushed(parent: parent.id, last: last, received: answer.received))
+        // Not all of it was taken (the parent was busy, or lost the one before): send again from its answer.
+        if answer.received < last { drainAhead() }
+        return (0, true)
+    }
+
+    /// Whether an idle push loop should ask the parent what it holds (about every 20 s).
+    private func probeDue() -> Bool {
+        lastProbe.withLock { last in
+            guard -last.timeIntervalSinceNow >= ProtocolLimits.keepAliveAfter else { return false }
+            last = Date()
+            return true
+        }
+    }
+
+    /// Takes the parent's answer to a push (or to an empty one). Returns whether it showed that one
+    /// side was restored, and the link was mended (a full resync follows).
+    private func take(_ answer: PushAnswer) throws -> Bool {
         let now = replica.wallClock.millis()
         // Acknowledgement only: lost in a power cut, the parent's answer to the next push says the
         // same again (it skips what it holds), and a mend below is found again from that answer.
@@ -193,14 +238,8 @@ public final class ParentLink: Sendable {
         if mended {
             drainAhead()
             events(.regressed(parent: parent.id, received: answer.received))
-            return (0, true)
         }
-        replica.counters.changesSent.increment(parent.id, by: batch.count)
-        replica.counters.batches.increment("\(parent.id)|push_out")
-        events(.pushed(parent: parent.id, last: last, received: answer.received))
-        // Not all of it was taken (the parent was busy, or lost the one before): send again from its answer.
-        if answer.received < last { drainAhead() }
-        return (0, true)
+        return mended
     }
 
     /// Waits for the push sent ahead, if any, and forgets its answer (what it did is read again from the next answer).
@@ -303,6 +342,8 @@ public enum LinkEvent: Sendable {
     case clockCorrected(parent: String, offsetMillis: Int64, correctionMillis: Int64)
     /// The parent's idea of this node's log did not match this node's: one of them was restored; a full resync follows.
     case regressed(parent: String, received: Int64)
+    /// This node compared its copy of what it shares with the parent's (anti-entropy).
+    case compared(parent: String, outcome: AntiEntropyCheck.Outcome)
 }
 
 /// A node restored from a backup (or rolled back) takes back from its parent

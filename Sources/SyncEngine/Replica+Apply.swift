@@ -30,13 +30,30 @@ extension Replica {
     }
 
     /// The transaction both of the above run in, with the apply run itself.
-    private func run(from peer: String?, cursor: (name: String, value: Int64)?, recovering: Bool,
+    /// Applies a neighbour's entries for records that differ between the two copies (anti-entropy),
+    /// in one transaction. Each change is admitted, checked against its origin's signature and merged
+    /// like any other; unlike a batch, a change that fails is left out and counted, not a reason to
+    /// refuse the rest. A change with the same stamps as a logged one but other content replaces it
+    /// (its signature verified; the logged one's bytes were changed here), and each record touched is
+    /// written back as the join of its changes says (a tombstone flag edited by hand is put right).
+    /// - Parameter recovering: the entries may carry this node's own writes and its subtree's (from the parent).
+    @discardableResult
+    public func repair(_ entries: [BatchEntry], from peer: String, recovering: Bool) throws -> ApplyStats {
+        try run(from: peer, cursor: nil, recovering: recovering, repairing: true, audit: { stats in
+            AuditDraft(by: Replica.nodeOperator, action: "copies repaired", subject: peer,
+                       detail: "\(entries.count) changes from \(peer), \(stats.applied) applied, \(stats.unrepaired) left out")
+        }) { run, _ in
+            for entry in entries { try run.apply(entry.change, proof: entry.proof) }
+        }
+    }
+
+    private func run(from peer: String?, cursor: (name: String, value: Int64)?, recovering: Bool, repairing: Bool = false,
                      audit: ((ApplyStats) -> AuditDraft?)?, _ body: (inout ApplyRun, any ReplicaReading) throws -> Void) throws -> ApplyStats {
         let now = wallClock.millis()
         var outcome: (stats: ApplyStats, newest: Int64, overflowed: [String])?
         try store.write { tx in
             observe(try tx.persistedClock())   // writes by other processes on this store
-            var run = ApplyRun(replica: self, tx: tx, from: peer, now: now, recovering: recovering)
+            var run = ApplyRun(replica: self, tx: tx, from: peer, now: now, recovering: recovering, repairing: repairing)
             try body(&run, tx)
             if let cursor, let peer { try tx.setCursor(peer: peer, name: cursor.name, value: cursor.value, at: now) }
             try run.finish()
@@ -60,6 +77,8 @@ struct ApplyRun {
     let now: Int64
     /// This node takes back its own writes from its parent after a restore.
     let recovering: Bool
+    /// The changes repair copies that differ (see `Replica.repair`).
+    let repairing: Bool
     var stats = ApplyStats()
     /// The newest stamp admitted, for the clock.
     var newest: Int64 = 0
@@ -92,12 +111,13 @@ struct ApplyRun {
     /// The block of changes made here, open until the run ends or it is full.
     var ownBlock: (id: Int64, leaves: [UInt8])?
 
-    init(replica: Replica, tx: any ReplicaWriting, from: String?, now: Int64, recovering: Bool = false) {
+    init(replica: Replica, tx: any ReplicaWriting, from: String?, now: Int64, recovering: Bool = false, repairing: Bool = false) {
         self.replica = replica
         self.tx = tx
         self.from = from
         self.now = now
         self.recovering = recovering
+        self.repairing = repairing
     }
 
     var node: String { replica.nodeID }
@@ -105,11 +125,17 @@ struct ApplyRun {
     mutating func apply(_ encoded: EncodedChange, proof: ChangeProof? = nil) throws {
         let change = encoded.change
         stats.received += 1
-        if let from, let refusal = replica.admission.check(change, from: from, nowMillis: now, recovering: recovering) {
-            throw ReplicationError(refusal.message, kind: .forbidden)
+        do {
+            if let from, let refusal = replica.admission.check(change, from: from, nowMillis: now, recovering: recovering) {
+                throw ReplicationError(refusal.message, kind: .forbidden)
+            }
+            // The whole block is compared, not its signature alone: the same signature over other leaves is a forgery.
+            try checkProvenance(encoded, proof, verifiedBlock: proof.map { $0.block == lastVerifiedBlock } ?? false)
+        } catch let error as ReplicationError where repairing {
+            // Checked before anything of it was written: leaving it out leaves nothing half-applied.
+            leaveOut(error.message)
+            return
         }
-        // The whole block is compared, not its signature alone: the same signature over other leaves is a forgery.
-        try checkProvenance(encoded, proof, verifiedBlock: proof.map { $0.block == lastVerifiedBlock } ?? false)
         if let proof { lastVerifiedBlock = proof.block }
         receiving = proof.map { ($0, encoded.bytes) }
         defer { receiving = nil }
@@ -145,7 +171,12 @@ struct ApplyRun {
         guard !change.isReserved else {
             throw ReplicationError("change \(change.dataset)/\(change.key): '\(change.dataset)' is not a dataset this node knows")
         }
-        let dataset = try validated(change)
+        let dataset: KnownDataset
+        do { dataset = try validated(change) } catch let error as ReplicationError where repairing {
+            leaveOut(error.message)
+            return
+        }
+        if repairing, try !repairable(change, dataset.definition) { return }
         let (authoritative, proposals) = Merge.partition(change, dataset: dataset.definition)
         if let authoritative {
             let bytes = proposals == nil ? encoded.bytes : ChangeCodec.encode(authoritative)
@@ -191,9 +222,23 @@ struct ApplyRun {
             throw ReplicationError("record \(change.dataset)/\(change.key) could not be read back")
         }
         let merged = Merge.apply(change, to: current.state)
-        guard merged.changed else { return nil }
+        var contributions = current.contributions
+        if repairing {
+            // The same stamps with other content: the logged bytes were changed here (this change's signature
+            // verified; in a federation that does not sign, nothing tells which is right, and nothing is replaced).
+            let stamps = Set(change.stamps)
+            if receiving != nil { contributions.removeAll { $0.change != change && Set($0.change.stamps) == stamps } }
+            if !merged.changed {
+                if contributions.count == current.contributions.count {
+                    try rewrite(change, current)
+                    return nil
+                }
+            }
+        } else {
+            guard merged.changed else { return nil }
+        }
         let seq = try append(entry)
-        guard let folded = Merge.fold(current.contributions.map { (id: $0.seq, change: $0.change) } + [(id: seq, change: change)]) else { return nil }
+        guard let folded = Merge.fold(contributions.map { (id: $0.seq, change: $0.change) } + [(id: seq, change: change)]) else { return nil }
         try tx.setRecord(dataset: change.dataset, key: change.key, region: folded.state.region, deleted: folded.state.isDeleted,
                          contributions: folded.keep)
         try tx.retire(([seq] + current.contributions.map(\.seq)).filter { !folded.keep.contains($0) })

@@ -22,6 +22,8 @@ public final class Replica: Sendable {
     public let signal: ChangeSignal
     /// Counters for the node's metrics.
     public let counters = ReplicationCounters()
+    /// The digest trees of what this node shares with its neighbours (anti-entropy).
+    public let digests = DigestTrees()
     public let routing: Routing
     public let admission: Admission
     /// Checks revocation lists the CA signed (nil: this engine keeps none).
@@ -142,6 +144,9 @@ public struct ApplyStats: Sendable, Equatable {
     public var received = 0
     public var applied = 0
     public var conflicts = 0
+    /// In a repair: changes not applied, and why (at most 20 reasons kept).
+    public var unrepaired = 0
+    public var reasons: [String] = []
 
     public init() {}
 }

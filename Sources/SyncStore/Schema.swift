@@ -269,5 +269,20 @@ enum Schema {
             ALTER TABLE log ADD COLUMN up INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE outbox_state ADD COLUMN range_after INTEGER;
             """),
+        Migration(version: 13, name: "anti-entropy: what each comparison with a neighbour found", sql: """
+            -- Neighbours compare digests of the records both must hold, per dataset (anti-entropy).
+            -- One row per neighbour and dataset: the last comparison, the last time the copies were
+            -- proven equal, and the records that differed and are not yet proven repaired.
+            CREATE TABLE link_digest (
+                peer       TEXT NOT NULL,
+                dataset    TEXT NOT NULL,
+                checked_at INTEGER NOT NULL,   -- ms, local clock
+                equal_at   INTEGER,            -- ms; NULL: never proven equal
+                records    INTEGER NOT NULL,   -- records both must hold, as this node counted them
+                differing  INTEGER NOT NULL,   -- 0 when the copies agree
+                note       TEXT,               -- why some could not be repaired
+                PRIMARY KEY (peer, dataset)
+            ) WITHOUT ROWID;
+            """),
     ]
 }

@@ -14,11 +14,14 @@ public final class InProcessFederation: @unchecked Sendable {   // driven by one
     private var replicas: [String: Replica] = [:]
     private var links: [String: (link: ParentLink, channel: LoopbackChannel)] = [:]
 
-    public init(topology: Topology, clock: TestClock = TestClock(Date())) throws {
+    /// - Parameter directory: where each node's store is a file (`ID.db`), for tests that reach into
+    ///   it as an operator's `sqlite3` would; nil keeps them in memory.
+    public init(topology: Topology, clock: TestClock = TestClock(Date()), directory: String? = nil) throws {
         self.topology = topology
         self.clock = clock
         for node in topology.nodes {
-            let store = try SQLiteStore.inMemory(nodeID: node.id, federation: topology.federation)
+            let store = try directory.map { try SQLiteStore(path: "\($0)/\(node.id).db", nodeID: node.id, federation: topology.federation) }
+                ?? SQLiteStore.inMemory(nodeID: node.id, federation: topology.federation)
             replicas[node.id] = try Replica(topology: topology, nodeID: node.id, store: store, wallClock: clock)
         }
         for node in topology.nodes {
@@ -49,6 +52,14 @@ public final class InProcessFederation: @unchecked Sendable {   // driven by one
             if !moved { return round }
         }
         throw LoopbackError(message: "the federation did not settle in \(maxRounds) rounds")
+    }
+
+    /// Compares `child`'s copy of what it shares with its parent with the parent's, and repairs what differs.
+    public func compare(_ child: String) throws -> AntiEntropyCheck.Outcome {
+        guard let parent = topology.parent(of: child), let (_, channel) = links[child] else {
+            throw LoopbackError(message: "\(child) has no parent to compare with")
+        }
+        return try AntiEntropyCheck(replica: replica(child), parent: parent.id).run(over: channel)
     }
 
     /// The live records of `dataset` at `id`, key → values.

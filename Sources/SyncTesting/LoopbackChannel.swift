@@ -49,6 +49,16 @@ public final class LoopbackChannel: ParentChannel, Sendable {
         bounded.wait = min(bounded.wait, 0.2)   // in-process tests do not long-poll for 20 s
         return try Batch.decode(try server.pull(for: child, bounded))
     }
+
+    public func digest(_ request: DigestRequest) throws -> [UInt8] {
+        try reachable()
+        return try DigestService(replica: server.replica).answer(try DigestRequest.decode(request.encoded()), from: child)
+    }
+
+    public func repair(_ body: [UInt8]) throws -> RepairAnswer {
+        try reachable()
+        return try RepairAnswer.decode(try DigestService(replica: server.replica).repair(from: child, body: body).encoded())
+    }
 }
 
 public struct LoopbackError: Error, CustomStringConvertible, Sendable {

@@ -15,6 +15,10 @@ public protocol ParentChannel: AnyObject {
     /// connection that the parent closes when idle opens it, or uses it, once it has been idle a while.
     /// Changes nothing at the parent. Called by an idle push loop about once a second.
     func keepWarm() throws
+    /// Sends a digest request (anti-entropy); returns the answer's bytes (a `DigestAnswer`, or a `Batch` for `entries`).
+    func digest(_ request: DigestRequest) throws -> [UInt8]
+    /// Sends this node's changes of records that differ (a `Batch`); returns what the parent did with them.
+    func repair(_ body: [UInt8]) throws -> RepairAnswer
 }
 
 extension ParentChannel {

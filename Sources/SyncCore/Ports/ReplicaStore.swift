@@ -158,7 +158,7 @@ public struct Alarm: Sendable, Equatable {
 /// What a node reads of its own state: records, the log and outboxes,
 /// cursors, conflicts, the catalog, statistics, its neighbours' health and
 /// the reports of its subtree. Every method sees one consistent snapshot.
-public protocol ReplicaReading {
+public protocol ReplicaReading: DigestReading {
     func schemaVersion() throws -> Int
     /// The largest clock reading this node has persisted (any process).
     func persistedClock() throws -> Int64
@@ -229,7 +229,7 @@ public protocol ReplicaReading {
 }
 
 /// What a node writes, inside one transaction: all of it is committed or none.
-public protocol ReplicaWriting: ReplicaReading {
+public protocol ReplicaWriting: ReplicaReading, DigestWriting {
     func setPersistedClock(_ hlc: Int64) throws
     /// Logs a change into the outboxes `entry.outboxes` names; returns its sequence number (greater
     /// than every earlier one). The caller adds them to the outboxes' depths (`growOutbox`).

@@ -18,6 +18,10 @@ public enum Endpoint {
     /// (a parent closes connections idle for 30 s), so that the next change on each hop goes out on
     /// an open connection instead of waiting for a TCP and TLS handshake.
     public static let keepAlive = "/v1/keepalive"
+    /// `POST`: a child compares its copy of what it shares with its parent (`DigestRequest`, anti-entropy).
+    public static let digest = "/v1/digest"
+    /// `POST`: a child sends its changes of records that differ (`Batch`); the answer is a `RepairAnswer`.
+    public static let digestRepair = "/v1/digest/repair"
 }
 
 /// Bounds a node holds every peer's messages to.

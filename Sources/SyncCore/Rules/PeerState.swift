@@ -12,14 +12,18 @@ public enum PeerState: String, Codable, Sendable {
     case stalled
     /// Its outbox overflowed; a full resync is owed.
     case resyncOwed = "resync-owed"
+    /// The last comparison of the copies both must hold found records that differ, not yet
+    /// proven repaired (anti-entropy).
+    case diverged
 
     /// The state from the recorded facts (pure, so it is tested by table).
     public static func assess(lastHeardSecondsAgo: Int?, failingSinceHeard: Bool, waiting: Int, oldestWaitingSeconds: Int?,
-                              resyncOwed: Bool, policy: Policy) -> PeerState {
+                              resyncOwed: Bool, diverged: Bool = false, policy: Policy) -> PeerState {
         guard let heard = lastHeardSecondsAgo else { return .neverConnected }
         if failingSinceHeard { return .failing }
         if heard > policy.silentAfterSeconds { return .silent }
         if resyncOwed { return .resyncOwed }
+        if diverged { return .diverged }
         if waiting > 0, let oldest = oldestWaitingSeconds, oldest > policy.stalledAfterSeconds { return .stalled }
         return .ok
     }
@@ -33,6 +37,7 @@ public enum PeerState: String, Codable, Sendable {
         case .failing: "连接失败"
         case .stalled: "停滞"
         case .resyncOwed: "待全量同步"
+        case .diverged: "副本不一致"
         }
     }
 }

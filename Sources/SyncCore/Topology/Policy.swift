@@ -52,6 +52,10 @@ public struct Policy: Codable, Sendable, Equatable {
     /// What the grantee does with granted copies when a grant expires or is revoked: "remove" (the
     /// default) or "mark" (kept, marked ended, no longer shown or exported).
     public var grantEnd: String
+    /// Seconds between two comparisons of a child's copy with its parent's (anti-entropy), 300 by
+    /// default; 0 turns them off. A comparison of copies that have not changed since costs one small
+    /// request; the first after a node starts runs within 15 s.
+    public var antiEntropySeconds: Int
 
     public static let unsharedPolicies = ["aggregate", "keep-at-source"]
     public static let grantEndPolicies = ["remove", "mark"]
@@ -65,7 +69,7 @@ public struct Policy: Codable, Sendable, Equatable {
                 maxClockSkewSeconds: Int = 300, offsiteBackupsKept: Int = 3, offsiteBackupMaxMiB: Int = 20_480,
                 maxOffsiteBackupAgeHours: Int = 0, tombstoneRetentionDays: Double = 30, minFreeDiskMiB: Int = 256,
                 unsharedDatasets: String = "aggregate", grantEnd: String = "remove", grades: [String] = ["一般", "重要", "核心"],
-                allowedCRS: [String] = []) {
+                allowedCRS: [String] = [], antiEntropySeconds: Int = 300) {
         self.shareRequestDays = shareRequestDays
         self.correctionAcknowledgeDays = correctionAcknowledgeDays
         self.correctionResolveDays = correctionResolveDays
@@ -86,6 +90,7 @@ public struct Policy: Codable, Sendable, Equatable {
         self.grantEnd = grantEnd
         self.grades = grades
         self.allowedCRS = allowedCRS
+        self.antiEntropySeconds = antiEntropySeconds
     }
 
     public init(from decoder: any Decoder) throws {
@@ -111,5 +116,6 @@ public struct Policy: Codable, Sendable, Equatable {
         grantEnd = try c.decodeIfPresent(String.self, forKey: .grantEnd) ?? d.grantEnd
         grades = try c.decodeIfPresent([String].self, forKey: .grades) ?? d.grades
         allowedCRS = try c.decodeIfPresent([String].self, forKey: .allowedCRS) ?? d.allowedCRS
+        antiEntropySeconds = try c.decodeIfPresent(Int.self, forKey: .antiEntropySeconds) ?? d.antiEntropySeconds
     }
 }

@@ -37,7 +37,7 @@ enum HTML {
 
     static func badge(_ state: String, label: String? = nil) -> String {
         let names = ["ok": "正常", "attention": "需关注", "silent": "失联", "never-reported": "未上报"]
-        let kind = state == "ok" ? "ok" : (state == "silent" || state == "never-reported" || state == "never-connected" || state == "failing") ? "bad" : "attention"
+        let kind = state == "ok" ? "ok" : (state == "silent" || state == "never-reported" || state == "never-connected" || state == "failing" || state == "diverged") ? "bad" : "attention"
         return "<span class=\"badge \(kind)\">\(e(label ?? names[state] ?? state)) \(e(state))</span>"
     }
 

@@ -41,6 +41,13 @@ enum Metrics {
                status.peers.map { (node + [("peer", $0.id)], Double($0.lastHeardSecondsAgo ?? -1)) })
         family("syncnode_peer_up", "gauge", "1 when the link to a neighbour is ok, 0 otherwise.",
                status.peers.map { (node + [("peer", $0.id), ("state", $0.state.rawValue)], $0.state == .ok ? 1 : 0) })
+        let copies = status.peers.flatMap { p in p.copies.map { (p.id, $0) } }
+        family("syncnode_copies_differing_records", "gauge",
+               "Records that differ between this node's copy and a neighbour's, by dataset, at the last comparison (0: proven equal).",
+               copies.map { (node + [("peer", $0.0), ("dataset", $0.1.dataset)], Double($0.1.differing)) })
+        family("syncnode_copies_proven_equal_age_seconds", "gauge",
+               "Seconds since the copies of a dataset at this node and a neighbour were last proven equal (-1: never).",
+               copies.map { (node + [("peer", $0.0), ("dataset", $0.1.dataset)], Double($0.1.lastProvenEqualSecondsAgo ?? -1)) })
         family("syncnode_records", "gauge", "Live records held, by dataset.",
                status.datasets.map { (node + [("dataset", $0.id)], Double($0.records)) })
         family("syncnode_dataset_completeness_ratio", "gauge", "Share of rows written here with every item filled, by dataset (0-1).",

@@ -20,7 +20,7 @@ public enum OffsiteTransfer {
         while let chunk = try input.read(upToCount: OffsiteCopies.partBytes), !chunk.isEmpty {
             let bytes = Array(chunk)
             digest.update(bytes)
-            _ = try client.send("POST", "\(OffsiteEndpoints.part)?id=\(id)&part=\(parts)", bytes, timeout: 300, contentType: "application/octet-stream")
+            _ = try client.send("POST", "\(OffsiteEndpoints.part)?id=\(id)&part=\(parts)&size=\(total)", bytes, timeout: 300, contentType: "application/octet-stream")
             parts += 1
             sent += Int64(bytes.count)
             progress(sent, total)

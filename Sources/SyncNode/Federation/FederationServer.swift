@@ -80,7 +80,7 @@ public final class FederationServer: Service {
         self.limits = limits
         let policy = context.topology.policy
         offsite = OffsiteCopies(dataDirectory: context.dataDirectory, keep: policy.offsiteBackupsKept,
-                                maxBytes: Int64(max(1, policy.offsiteBackupMaxMiB)) << 20)
+                                maxBytes: Int64(max(1, policy.offsiteBackupMaxMiB)) << 20, minFreeBytes: Int64(max(0, policy.minFreeDiskMiB)) << 20)
         router = ReplicationEndpoints.router(server: ReplicationServer(replica: replica, isStopping: isStopping), offsite: offsite,
                                              verification: VerificationRelay(context: context, replica: replica, log: log))
         ingest = IngestEndpoint(writer: LocalWriter(replica: replica), log: log)

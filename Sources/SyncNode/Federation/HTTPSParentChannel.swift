@@ -31,6 +31,14 @@ final class HTTPSParentChannel: ParentChannel {
         try decoded(Endpoint.pull, try send("GET", request.path, nil, timeout: request.wait + timeout)) { try Batch.decode($0) }
     }
 
+    func digest(_ request: DigestRequest) throws -> [UInt8] {
+        try send("POST", Endpoint.digest, request.encoded(), timeout: timeout)
+    }
+
+    func repair(_ body: [UInt8]) throws -> RepairAnswer {
+        try decoded(Endpoint.digestRepair, try send("POST", Endpoint.digestRepair, body, timeout: timeout), RepairAnswer.decode)
+    }
+
     /// Opens the connection (a new channel's first call) or uses it before the parent would close it
     /// as idle: the first change after a pause then costs no handshake on this hop (~7 ms measured
     /// per hop on the reference machine, each side reading its certificates and verifying the other's).

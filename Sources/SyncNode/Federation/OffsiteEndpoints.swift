@@ -21,7 +21,8 @@ enum OffsiteEndpoints {
         router.add("POST", part) { request, caller in
             let child = try child(caller)
             let index = try number(request, "part")
-            try refusing { try copies.receive(child: child, id: request.query["id"] ?? "", index: index, bytes: request.body) }
+            let size = try request.query["size"].map { _ in Int64(try number(request, "size")) }
+            try refusing { try copies.receive(child: child, id: request.query["id"] ?? "", index: index, bytes: request.body, announced: size) }
             return .json(Array(#"{"ok":true}"#.utf8))
         }
         router.add("POST", commit) { request, caller in

@@ -53,6 +53,18 @@ enum ReplicationEndpoints {
                 return .json(try server.pull(for: caller.peer.id, pull))
             }
         }
+        let digests = DigestService(replica: server.replica)
+        router.add("POST", Endpoint.digest) { request, caller in
+            try answer {
+                let digest: DigestRequest
+                do { digest = try DigestRequest.decode(request.body) } catch { throw RequestError(400, "POST \(Endpoint.digest): \(error)") }
+                let body = try digests.answer(digest, from: caller.peer.id)
+                return HTTPResponse(status: 200, contentType: "application/json", body: body)
+            }
+        }
+        router.add("POST", Endpoint.digestRepair) { request, caller in
+            try answer { HTTPResponse(status: 200, contentType: "application/json", body: try digests.repair(from: caller.peer.id, body: request.body).encoded()) }
+        }
         router.add("POST", Endpoint.verify) { request, caller in
             try answer {
                 let question: VerificationService.Question

@@ -104,6 +104,14 @@ public final class Node: Sendable {
         case .clockCorrected(let parent, let offset, let correction):
             log.warning("clock_corrected", ["parent": parent, "offset_ms": offset, "correction_ms": correction,
                                             "hint": "this machine's clock is off the federation's; syncnode corrects its stamps, but fix the system clock (NTP)"])
+        case .compared(let parent, let outcome) where outcome.found.values.contains { $0 > 0 }:
+            let found = outcome.found.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+            let left = outcome.remaining.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+            log.warning("copies_diverged", ["parent": parent, "differing": found, "changes_repaired": outcome.repaired,
+                                            "still_differing": left.isEmpty ? "none" : left, "bytes": outcome.bytes,
+                                            "hint": left.isEmpty ? "repaired through signed changes; nothing to do" : "see syncnode status for why"])
+        case .compared(let parent, let outcome):
+            log.debug("copies_compared", ["parent": parent, "equal": outcome.equal.joined(separator: ","), "postponed": outcome.postponed, "bytes": outcome.bytes])
         case .regressed(let parent, let received):
             log.warning("resync_needed", ["parent": parent, "parent_received": received,
                                           "reason": "this node or its parent was restored from a backup; a full resync follows"])

@@ -57,6 +57,23 @@ public struct NodeStatus: Encodable, Sendable {
         /// The neighbour's clock minus this node's, in seconds, from the last health exchange
         /// (a child's as it stamps; the parent's before this node corrected its own).
         public var clockSkewSeconds: Double?
+        /// What the comparisons of the copies both must hold found, per dataset (anti-entropy).
+        public var copies: [Copies]
+    }
+
+    /// One dataset's copies at this node and a neighbour, as the last comparison found them.
+    public struct Copies: Encodable, Sendable {
+        public var dataset: String
+        /// Records both must hold, as this node counted them.
+        public var records: Int
+        /// Records that differ and are not yet proven repaired (0: the copies agree).
+        public var differing: Int
+        public var lastChecked: String
+        /// When the two copies were last proven equal; nil if never.
+        public var lastProvenEqual: String?
+        public var lastCheckedSecondsAgo: Int
+        public var lastProvenEqualSecondsAgo: Int?
+        public var note: String?
     }
 
     /// This node's clock against the federation's.
@@ -140,6 +157,7 @@ public struct NodeStatus: Encodable, Sendable {
             (health: try r.peerHealth(), cursors: try r.cursors(), outboxes: try r.outboxStates(), stats: try r.datasetStats(),
              catalog: try r.catalogEntries(), conflicts: try r.conflictCounts(authority: context.node.id),
              schema: try r.schemaVersion(), alarms: try r.alarms(), crl: try r.revocationList()?.number ?? 0,
+             digests: Dictionary(grouping: try r.linkDigests(), by: \.peer),
              meta: try Dictionary(uniqueKeysWithValues: (["backup.lastAt", "offsite.lastAt", FederationClock.correctionKey, SQLiteStore.sizeLimitKey]
                 + context.topology.neighbours(of: context.node.id).map { FederationClock.skewKeyPrefix + $0.id }).map { ($0, try r.nodeMeta($0)) }),
              inUse: try r.nodeMeta("certificate.serial").map { InUse(serial: $0, notAfter: try r.nodeMeta("certificate.notAfter"),
@@ -157,6 +175,7 @@ public struct NodeStatus: Encodable, Sendable {
         }
 
         let neighbours = (context.parent.map { [($0, "parent")] } ?? []) + context.children.map { ($0, "child") }
+        func secondsAgo(_ millis: Int64) -> Int { max(0, Int(min(now.timeIntervalSince(Timestamp.date(millis: millis)), 1e9))) }
         var peers: [Peer] = []
         for (entry, role) in neighbours {
             let h = facts.health[entry.id]
@@ -165,10 +184,20 @@ public struct NodeStatus: Encodable, Sendable {
             let waiting = facts.outboxes[entry.id]?.depth ?? 0
             let oldest = (facts.oldest[entry.id] ?? nil).map { max(0, Int(min(now.timeIntervalSince(Timestamp.date(millis: $0)), 1e9))) }
             let resync = facts.outboxes[entry.id]?.resyncOwed ?? false
+            let copies = (facts.digests[entry.id] ?? []).map {
+                Copies(dataset: $0.dataset, records: $0.records, differing: $0.differing, lastChecked: Timestamp.iso(Timestamp.date(millis: $0.checkedAt)),
+                       lastProvenEqual: $0.equalAt.map { Timestamp.iso(Timestamp.date(millis: $0)) },
+                       lastCheckedSecondsAgo: secondsAgo($0.checkedAt), lastProvenEqualSecondsAgo: $0.equalAt.map(secondsAgo), note: $0.note)
+            }
+            let diverged = copies.filter { $0.differing > 0 }
             let state = PeerState.assess(lastHeardSecondsAgo: heardAgo, failingSinceHeard: failing, waiting: waiting,
-                                         oldestWaitingSeconds: oldest, resyncOwed: resync, policy: policy)
+                                         oldestWaitingSeconds: oldest, resyncOwed: resync, diverged: !diverged.isEmpty, policy: policy)
+            for d in diverged {
+                attention.append("\(role) \(entry.id): dataset \(d.dataset) diverged, \(d.differing) of \(d.records) records differ"
+                                 + (d.note.map { ": \($0)" } ?? " (being repaired; the next comparison proves it)"))
+            }
             let cert = h?.certificateNotAfter.map { CertificateInfo(notAfter: $0, now: now, whose: "\(entry.id)'s") }
-            if state != .ok { attention.append("\(role) \(entry.id) is \(state.rawValue)" + (h?.lastError.map { ": \($0)" } ?? "")) }
+            if state != .ok && state != .diverged { attention.append("\(role) \(entry.id) is \(state.rawValue)" + (h?.lastError.map { ": \($0)" } ?? "")) }
             let skew = (facts.meta[FederationClock.skewKeyPrefix + entry.id] ?? nil).flatMap { Int64($0) }.map { Double($0) / 1000 }
             if role == "child", let skew, abs(skew) > Double(policy.maxClockSkewSeconds) {
                 attention.append("child \(entry.id)'s clock is \(Int(abs(skew))) s \(skew > 0 ? "ahead of" : "behind") this node's: its changes stamped ahead are refused until it corrects (it does at its next health exchange)")
@@ -180,7 +209,7 @@ public struct NodeStatus: Encodable, Sendable {
                               lastError: h?.lastError, lastErrorAt: h?.lastErrorAt.map(Timestamp.iso),
                               consecutiveFailures: h?.consecutiveFailures ?? 0, retrying: failing && role == "parent",
                               cursors: facts.cursors[entry.id] ?? [:], outbox: waiting, lagSeconds: oldest ?? 0, resyncOwed: resync,
-                              certificate: cert, clockSkewSeconds: skew))
+                              certificate: cert, clockSkewSeconds: skew, copies: copies))
         }
         let stats = facts.stats
         let frequencies = Dictionary(facts.catalog.map { ($0.id, $0.updateFrequency) }, uniquingKeysWith: { a, _ in a })
@@ -283,6 +312,16 @@ public struct NodeStatus: Encodable, Sendable {
                            cursors.isEmpty ? "—" : cursors, error])
             }
             text += table.render()
+            let copies = peers.flatMap { p in p.copies.map { (p.id, $0) } }
+            if !copies.isEmpty {
+                var c = Table(["NEIGHBOUR", "DATASET", "RECORDS", "COPIES", "LAST PROVEN EQUAL", "LAST COMPARED"])
+                func ago(_ seconds: Int?) -> String { seconds.map { Timestamp.ago(now.addingTimeInterval(-Double($0)), now: now) } ?? "never" }
+                for (peer, copy) in copies {
+                    c.add([peer, copy.dataset, String(copy.records), copy.differing == 0 ? "equal" : "diverged: \(copy.differing) differ",
+                           ago(copy.lastProvenEqualSecondsAgo), ago(copy.lastCheckedSecondsAgo)])
+                }
+                text += "\n" + c.render()
+            }
         } else {
             text += "no neighbours\n"
         }

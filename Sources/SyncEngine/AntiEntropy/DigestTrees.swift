@@ -1,0 +1,67 @@
+import Foundation
+import Synchronization
+public import SyncCore
+
+/// The digest trees a node computes of what it shares with its neighbours,
+/// kept while their dataset is unchanged, so that comparing copies that have
+/// not changed costs no scan. A tree is computed again after 10 minutes all the
+/// same (a page lost on disk changes no statistics); a node's trees start afresh
+/// when it starts, so a database edited while the node was stopped is read anew.
+public final class DigestTrees: Sendable {
+    struct Cached {
+        var tree: DigestTree
+        var version: DatasetStats?
+        var at: Date
+    }
+
+    private let cache = Mutex<[String: Cached]>([:])
+    /// Most trees kept (each 512 KiB).
+    static let kept = 16
+    static let lifetime = 600.0
+
+    init() {}
+
+    /// The tree of `dataset` in `scope`, as kept or computed now.
+    func tree(_ replica: Replica, dataset: String, scope: DigestScope) throws -> DigestTree {
+        let name = dataset + "|" + scope.regionPrefix
+        let version = try replica.store.read { try $0.datasetStats()[dataset] }
+        if let cached = cache.withLock({ $0[name] }), cached.version == version, -cached.at.timeIntervalSinceNow < DigestTrees.lifetime {
+            return cached.tree
+        }
+        var tree = DigestTree()
+        try DigestTrees.forEachLeaf(replica, dataset: dataset, scope: scope) { key, leaf in tree.add(key: key, leaf: leaf) }
+        cache.withLock { cache in
+            if cache.count >= DigestTrees.kept, let oldest = cache.min(by: { $0.value.at < $1.value.at })?.key { cache[oldest] = nil }
+            cache[name] = Cached(tree: tree, version: version, at: Date())
+        }
+        return tree
+    }
+
+    /// Forgets every tree (tests; a node that repaired a dataset forgets its tree by its statistics).
+    public func forget() { cache.withLock { $0 = [:] } }
+
+    /// The leaves of the records of `dataset` in `scope` that fall in `buckets`.
+    static func leaves(_ replica: Replica, dataset: String, scope: DigestScope, buckets: Set<Int>) throws -> [String: UInt64] {
+        var leaves: [String: UInt64] = [:]
+        try forEachLeaf(replica, dataset: dataset, scope: scope) { key, leaf in
+            if buckets.contains(DigestTree.bucket(of: key)) { leaves[key] = leaf }
+        }
+        return leaves
+    }
+
+    /// Every record of `dataset` in `scope` with its leaf. A tombstone about to be purged is left
+    /// out: neighbours purge on their own schedules, and one a day from it is not compared.
+    static func forEachLeaf(_ replica: Replica, dataset: String, scope: DigestScope, _ body: (String, UInt64) -> Void) throws {
+        let retention = replica.policy.tombstoneRetentionDays * 86_400_000
+        let horizon = replica.wallClock.millis() - Int64(retention - min(86_400_000, retention / 2))
+        try replica.store.read { reader in
+            try reader.forEachDigestRow(dataset: dataset, regionPrefix: scope.regionPrefix) { row in
+                if row.deleted {
+                    let newest = row.bodies.compactMap { try? ChangeCodec.decode($0).change.newestStamp?.millis }.max() ?? 0
+                    if newest < horizon { return }
+                }
+                body(row.key, DigestTree.leaf(key: row.key, region: row.region, deleted: row.deleted, bodies: row.bodies))
+            }
+        }
+    }
+}
