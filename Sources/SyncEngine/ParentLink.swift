@@ -316,6 +316,8 @@ public final class ParentLink: Sendable {
                 backoff.reset()
             } catch {
                 if isStopped { break }
+                // The parent may come back restored from a backup: the next idle push asks what it holds.
+                lastProbe.withLock { $0 = .distantPast }
                 let message = "\(error)"
                 let now = replica.wallClock.now()
                 try? replica.store.write { try $0.recordError(peer: parent.id, message: message, at: now) }

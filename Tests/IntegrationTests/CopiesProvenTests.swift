@@ -1,0 +1,127 @@
+import Foundation
+import HTTPSClient
+import SQLite
+import SyncTesting
+import TLS
+import XCTest
+
+/// Every copy proven, with real processes over mutual TLS: a restored hub gets
+/// back what its children pushed after the backup; copies edited behind a node's
+/// back are found diverged and repaired by the neighbours' digests; a child
+/// cannot fill its parent's disk with off-site uploads.
+final class CopiesProvenTests: XCTestCase {
+    func enterprises(_ range: Range<Int>) -> [String] { range.map { #"{"uscc": "E\#($0)", "region": "440310", "name": "企业\#($0)"}"# } }
+
+    func cursors(_ f: Federation, _ id: String, _ peer: String) throws -> [String: Int] {
+        (try f.peerStatus(id, peer)?["cursors"] as? [String: Int]) ?? [:]
+    }
+
+    /// The scenario of the report: the district's late rows had reached the city, not the province,
+    /// when the city was restored from a backup older than them.
+    func testARestoredCityGetsBackWhatItsChildPushedAfterTheBackup() throws {
+        // Without comparisons of copies: the link itself must notice (they are tested below).
+        let f = try Federation.withDistrictAndCityData(self, policy: ["silentAfterSeconds": 5, "antiEntropySeconds": 0])
+        for id in ["gd", "sz", "sz-pingshan"] { try f.start(id) }
+        try f.write("sz-pingshan", "ps-enterprise", lines: enterprises(0..<300)).check()
+        XCTAssertTrue(f.waitUntil(timeout: 30) { try f.records("gd", "ps-enterprise").count == 300 })
+        let key = "\(f.directory)/backup.key"
+        try f.run(["backup", "key", "--out", key]).check()
+        let file = "\(f.directory)/sz.snbk"
+        try f.run(["backup"] + f.fleet.nodeArguments("sz") + ["--key", key, "--out", file]).check()
+
+        // The province is away; the district's late rows reach the city, and the district is told so.
+        XCTAssertEqual(f.stop("gd"), 0)
+        try f.write("sz-pingshan", "ps-enterprise", lines: enterprises(300..<350)).check()
+        XCTAssertTrue(f.waitUntil(timeout: 30) {
+            try f.records("sz", "ps-enterprise").count == 350 && cursors(f, "sz-pingshan", "sz")["pushed"] == cursors(f, "sz", "sz-pingshan")["received"]
+        })
+
+        // The city's disk dies; it is restored from the backup, older than the late rows.
+        f.kill("sz")
+        try FileManager.default.moveItem(atPath: f.data("sz"), toPath: f.data("sz") + ".dead")
+        try f.run(["restore"] + f.fleet.nodeArguments("sz") + ["--key", key, "--in", file]).check()
+        XCTAssertEqual(try f.records("sz", "ps-enterprise").count, 300)
+        try f.start("sz")
+        try f.start("gd")
+        let started = Date()
+        XCTAssertTrue(f.waitUntil(timeout: 60) {
+            try f.records("sz", "ps-enterprise").count == 350 && f.records("gd", "ps-enterprise").count == 350
+        }, "city \((try? f.records("sz", "ps-enterprise").count) ?? -1), province \((try? f.records("gd", "ps-enterprise").count) ?? -1)\n\(f.log("sz-pingshan"))")
+        print("restored city and province whole again \(String(format: "%.1f", Date().timeIntervalSince(started))) s after the city started")
+        XCTAssertTrue(f.log("sz-pingshan").contains("event=resync_needed"), "the district noticed its parent had lost what it confirmed")
+        let source = try f.snapshot("sz-pingshan", "ps-enterprise")
+        XCTAssertEqual(try f.snapshot("sz", "ps-enterprise"), source, "records and stamps equal at the city")
+        XCTAssertEqual(try f.snapshot("gd", "ps-enterprise"), source, "and at the province")
+        // A new write still flows, and nothing is doubled.
+        try f.write("sz-pingshan", "ps-enterprise", ["uscc=E-new", "region=440310", "name=新"]).check()
+        XCTAssertTrue(f.waitUntil(timeout: 30) { try f.records("gd", "ps-enterprise").count == 351 })
+    }
+
+    /// A copy whose database was changed while the node was stopped — rows deleted, a value
+    /// changed, a deleted record put back — is reported diverged and repaired by itself.
+    func testACopyEditedWhileStoppedIsFoundDivergedAndRepaired() throws {
+        let f = try Federation.withDistrictAndCityData(self, policy: ["silentAfterSeconds": 5, "antiEntropySeconds": 2])
+        for id in ["gd", "sz", "sz-pingshan"] { try f.start(id) }
+        try f.write("sz-pingshan", "ps-enterprise", lines: enterprises(0..<200)).check()
+        try f.write("sz-pingshan", "ps-enterprise", ["--delete", "E9"]).check()
+        XCTAssertTrue(f.waitUntil(timeout: 30) { try f.records("gd", "ps-enterprise").count == 199 })
+        let source = try f.snapshot("sz-pingshan", "ps-enterprise")
+        XCTAssertTrue(f.waitUntil(timeout: 30) {
+            let copies = try f.peerStatus("sz-pingshan", "sz")?["copies"] as? [[String: Any]] ?? []
+            return copies.contains { $0["dataset"] as? String == "ps-enterprise" && $0["differing"] as? Int == 0 && $0["lastProvenEqual"] != nil }
+        }, "proven equal once the copies are quiet")
+
+        XCTAssertEqual(f.stop("sz"), 0)
+        let db = try Database(path: "\(f.data("sz"))/node.db")
+        try db.execute("DELETE FROM record_state WHERE dataset = 'ps-enterprise' AND key IN ('E1', 'E2', 'E3')")
+        try db.execute("""
+            UPDATE log SET body = CAST(replace(CAST(body AS TEXT), '企业50"', '篡改"') AS BLOB)
+            WHERE seq = (SELECT seq FROM record_state WHERE dataset = 'ps-enterprise' AND key = 'E50')
+            """)
+        try db.execute("UPDATE record_state SET deleted = 0 WHERE dataset = 'ps-enterprise' AND key = 'E9'")
+        let edited = try f.records("sz", "ps-enterprise")
+        XCTAssertEqual(edited.count, 199 - 3 + 1, "three rows gone, a deleted record back")
+        XCTAssertNotNil(edited["E9"])
+        XCTAssertEqual(edited["E50"]?["name"] as? String, "篡改", "a value changed")
+        func deletedFlag() throws -> Int? {
+            try Database(path: "\(f.data("sz"))/node.db").first("SELECT deleted FROM record_state WHERE dataset = 'ps-enterprise' AND key = 'E9'") { $0.int(0) }
+        }
+        XCTAssertEqual(try deletedFlag(), 0, "a deleted record's row says it is not")
+
+        try f.start("sz")
+        XCTAssertTrue(f.waitUntil(timeout: 60) { try f.snapshot("sz", "ps-enterprise") == source },
+                      "the city's copy: \((try? f.records("sz", "ps-enterprise").count) ?? -1) records\n\(f.log("sz-pingshan"))")
+        XCTAssertTrue(f.log("sz-pingshan").contains("event=copies_diverged") || f.log("sz").contains("event=copies_diverged"),
+                      "the divergence was reported:\n\(f.log("sz-pingshan"))")
+        XCTAssertTrue(f.waitUntil(timeout: 30) {
+            let status = try f.run(["status"] + f.fleet.nodeArguments("sz-pingshan"))
+            return status.status == 0 && status.stdout.contains("equal")
+        }, "proven equal again; status exits 0")
+        XCTAssertEqual(try deletedFlag(), 1, "its row says deleted again")
+        XCTAssertEqual(try f.snapshot("gd", "ps-enterprise"), source, "nothing of the edit reached the province")
+    }
+
+    /// A child with a valid certificate starts 40 uploads and never finishes one: the parent keeps one.
+    func testAFloodOfAbandonedUploadsLeavesOneInProgress() throws {
+        let f = try Federation.withDistrictAndCityData(self)
+        try f.start("sz")
+        var configuration = HTTPSClientConfiguration(certificateFile: "\(f.certs("sz-pingshan"))/sz-pingshan.pem",
+                                                     keyFile: "\(f.certs("sz-pingshan"))/sz-pingshan.key", caFile: "\(f.caDirectory)/ca.pem",
+                                                     expectedPeer: NodeIdentity(federation: f.federation, node: "sz"))
+        configuration.requestTimeout = 10
+        let client = HTTPSClient(baseURL: f.url("sz"), configuration: configuration)
+        for n in 0..<40 {
+            let id = String(format: "%032x", n + 1)
+            let response = try client.send(method: "POST", path: "/v1/backup/part?id=\(id)&part=1", body: Data(repeating: 7, count: 4096))
+            XCTAssertEqual(response.status, 200, String(decoding: response.body, as: UTF8.self))
+        }
+        let directory = "\(f.data("sz"))/offsite/sz-pingshan"
+        let incoming = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix("incoming-") }
+        XCTAssertEqual(incoming, ["incoming-" + String(format: "%032x", 40)], "one upload in progress per child: the last")
+        // An upload announced larger than the policy's bound is refused with the reason.
+        let huge = try client.send(method: "POST", path: "/v1/backup/part?id=\(String(repeating: "a", count: 32))&part=0&size=\(Int64(1) << 50)",
+                                   body: Data(repeating: 7, count: 16))
+        XCTAssertEqual(huge.status, 422)
+        XCTAssertTrue(String(decoding: huge.body, as: UTF8.self).contains("offsiteBackupMaxMiB"), String(decoding: huge.body, as: UTF8.self))
+    }
+}
