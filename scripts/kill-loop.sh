@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The long kill loop: KILLS SIGKILLs (default 100) at random moments in a five-node
-# federation, then every copy compared with what routing says, record by record and
-# stamp by stamp. Prints the seed first and a result line at the end:
-#   kill loop result: seed S, kills K, imports I, records R, lost 0, duplicated 0, differing 0, T s
+# The long kill loop: KILLS faults (default 100) at random moments in a five-node
+# federation — mostly SIGKILLs, some backups made while a node serves and some restores
+# of a node from its last backup — then every copy compared with what routing says,
+# record by record and stamp by stamp, and every link's comparison of copies (anti-entropy)
+# required to have proven them equal. Prints the seed first and a result line at the end:
+#   kill loop result: seed S, kills K, restores N, imports I, records R, lost 0, duplicated 0, differing 0, T s
 # Replay a failure with its seed: scripts/kill-loop.sh KILLS SEED
 set -euo pipefail
 cd "$(dirname "$0")/.."

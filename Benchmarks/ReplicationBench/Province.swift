@@ -17,7 +17,8 @@ enum Province {
     static let cities = ["4401", "4402", "4403", "4404", "4405", "4406", "4407", "4408", "4409", "4412", "4413",
                          "4414", "4415", "4416", "4417", "4418", "4419", "4420", "4451", "4452", "4453"]
 
-    static func run(cities cityCount: Int, districts districtCount: Int, samples: Int, directory: String, report: Report) throws {
+    /// - Parameter antiEntropy: seconds between comparisons of copies (the policy's `antiEntropySeconds`; 0: none).
+    static func run(cities cityCount: Int, districts districtCount: Int, samples: Int, antiEntropy: Int = 300, directory: String, report: Report) throws {
         let cityCodes = Array(cities.prefix(max(1, min(cityCount, cities.count))))
         var nodes: [FleetTopology.Node] = [.init(id: "gd", tier: "province", region: "440000", name: "广东省")]
         for code in cityCodes { nodes.append(.init(id: "c\(code)", tier: "city", region: code + "00", parent: "gd", name: "市\(code)")) }
@@ -31,7 +32,7 @@ enum Province {
         let layout = try FleetTopology(federation: "gd-sim", nodes: nodes, datasets: [
             FleetTopology.dataset("gd-notice", source: "gd", key: "id", items: [FleetTopology.item("text")], backflow: "all"),
         ] + districts.map { FleetTopology.dataset("report-\($0)", source: $0, key: "id", items: [FleetTopology.item("text")]) },
-            policy: ["silentAfterSeconds": 120])
+            policy: ["silentAfterSeconds": 120, "antiEntropySeconds": antiEntropy])
         let fleet = try Fleet(directory: directory, topologyPath: "\(directory)/topology.json", binary: Fleet.executable(named: "syncnode"))
         fleet.healthInterval = 5
         defer { fleet.stopAll() }
@@ -39,8 +40,8 @@ enum Province {
         let issued = Date()
         try fleet.issueCertificates(caName: "gd-sim CA")
         let ids = nodes.map(\.id)
-        report.say(String(format: "province: %d nodes (1 province, %d cities, %d districts), certificates issued in %.1f s",
-                          ids.count, cityCodes.count, districts.count, Date().timeIntervalSince(issued)))
+        report.say(String(format: "province: %d nodes (1 province, %d cities, %d districts), certificates issued in %.1f s; copies compared every %d s",
+                          ids.count, cityCodes.count, districts.count, Date().timeIntervalSince(issued), antiEntropy))
         let started = Date()
         for id in ids { try fleet.start(id, extra: ["--log-level", "warning"]) }
         // Every child heard by its parent.

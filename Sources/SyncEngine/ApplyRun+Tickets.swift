@@ -35,6 +35,13 @@ extension ApplyRun {
                 throw ReplicationError("\(label): only \(writer) may write its \(name), not \(write.stamp.origin)", kind: .forbidden)
             }
         }
+        if current == nil, try !withinQuota("\(shape.noun)s", of: filer, held: try tx.recordCount(dataset: shape.dataset, keyPrefix: filer + "-"),
+                                            limit: replica.policy.maxTicketsPerNode, policy: "maxTicketsPerNode") {
+            guard from != nil else {
+                throw ReplicationError("\(label): \(filer) has filed \(replica.policy.maxTicketsPerNode) already, the most policy.maxTicketsPerNode allows")
+            }
+            return nil
+        }
         let route = topology.ticketRoute(filer: filer, answerer: answerer)
         guard route.contains(node) else {
             throw ReplicationError("\(label): \(node) is not on the way between \(filer) and \(answerer)", kind: .forbidden)

@@ -102,6 +102,14 @@ extension ApplyRun {
             replica.counters.refused.increment("catalog")
             return
         case .accept(let owner):
+            if try tx.catalogOwnership(id: entry.id) == nil,
+               try !withinQuota("catalog entries", of: entry.sourceNode, held: try tx.catalogEntryCount(source: entry.sourceNode),
+                                limit: replica.policy.maxCatalogEntriesPerNode, policy: "maxCatalogEntriesPerNode") {
+                guard from != nil else {
+                    throw ReplicationError("\(entry.sourceNode) publishes \(replica.policy.maxCatalogEntriesPerNode) catalog entries already, the most policy.maxCatalogEntriesPerNode allows")
+                }
+                return
+            }
             try tx.putCatalogEntry(entry, json: json, stampHLC: write.stamp.hlc, owner: owner, at: now)
             // Every entry flows up; the merged catalog flows down to every node.
             let seq = try append(try logEntry(change, body: encoded.bytes, live: true,

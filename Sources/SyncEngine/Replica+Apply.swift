@@ -251,10 +251,24 @@ struct ApplyRun {
     private mutating func propose(_ proposals: Change, dataset: DatasetDefinition) throws {
         let conflicts = Merge.conflicts(in: proposals, dataset: dataset)
         var added = 0
+        var held: [String: Int] = [:]
         for conflict in conflicts {
             // A proposal its authority has answered already is not opened again.
             if try tx.record(dataset: ConflictOutcome.dataset, key: ConflictOutcome.id(of: conflict)) != nil { continue }
-            if try tx.addConflict(conflict, at: now) { added += 1 }
+            let proposer = conflict.proposed.stamp.origin
+            let count = try held[proposer] ?? tx.conflictCount(proposer: proposer)
+            guard try withinQuota("open conflicts", of: proposer, held: count, limit: replica.policy.maxConflictsPerNode,
+                                  policy: "maxConflictsPerNode") else {
+                guard from != nil else {
+                    throw ReplicationError("\(proposer) has \(count) open conflicts here, the most policy.maxConflictsPerNode allows: "
+                                           + "nothing was written; have their authorities answer some (syncnode conflicts)")
+                }
+                continue
+            }
+            if try tx.addConflict(conflict, at: now) {
+                added += 1
+                held[proposer] = count + 1
+            }
         }
         guard added > 0 else { return }
         let authorities = Set(conflicts.map(\.authority))

@@ -269,7 +269,7 @@ enum Schema {
             ALTER TABLE log ADD COLUMN up INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE outbox_state ADD COLUMN range_after INTEGER;
             """),
-        Migration(version: 13, name: "anti-entropy: what each comparison with a neighbour found", sql: """
+        Migration(version: 13, name: "anti-entropy: what each comparison with a neighbour found; the quotas' indexes", sql: """
             -- Neighbours compare digests of the records both must hold, per dataset (anti-entropy).
             -- One row per neighbour and dataset: the last comparison, the last time the copies were
             -- proven equal, and the records that differed and are not yet proven repaired.
@@ -283,6 +283,9 @@ enum Schema {
                 note       TEXT,               -- why some could not be repaired
                 PRIMARY KEY (peer, dataset)
             ) WITHOUT ROWID;
+            -- Quotas count what one node made this one keep: its open conflicts, its catalog entries.
+            CREATE INDEX conflict_by_origin ON conflict(origin);
+            CREATE INDEX catalog_by_source ON catalog_entry(source_node);
             """),
     ]
 }

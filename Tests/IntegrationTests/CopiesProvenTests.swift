@@ -124,4 +124,18 @@ final class CopiesProvenTests: XCTestCase {
         XCTAssertEqual(huge.status, 422)
         XCTAssertTrue(String(decoding: huge.body, as: UTF8.self).contains("offsiteBackupMaxMiB"), String(decoding: huge.body, as: UTF8.self))
     }
+
+    /// A node whose disk is below its reserve takes nothing new from its children, says why, and keeps serving.
+    func testANodeUnderItsDiskReserveRefusesPushesWithTheReason() throws {
+        let f = try Federation.withDistrictAndCityData(self, policy: ["silentAfterSeconds": 5, "minFreeDiskMiB": 1_000_000_000])
+        for id in ["sz", "sz-pingshan"] { try f.start(id) }
+        try f.write("sz-pingshan", "ps-enterprise", lines: enterprises(0..<10)).check()
+        XCTAssertTrue(f.waitUntil(timeout: 30) {
+            let error = try f.peerStatus("sz-pingshan", "sz")?["lastError"] as? String ?? ""
+            return error.contains("507") && error.contains("minFreeDiskMiB")
+        }, "\((try? f.peerStatus("sz-pingshan", "sz")) ?? [:])")
+        XCTAssertEqual(try f.records("sz", "ps-enterprise").count, 0, "nothing taken")
+        XCTAssertEqual(try f.records("sz-pingshan", "ps-enterprise").count, 10, "and nothing lost: the district keeps its changes")
+        XCTAssertEqual(try f.status("sz")["node"].flatMap { $0 as? [String: Any] }?["id"] as? String, "sz", "the city still answers")
+    }
 }

@@ -158,7 +158,7 @@ public struct Alarm: Sendable, Equatable {
 /// What a node reads of its own state: records, the log and outboxes,
 /// cursors, conflicts, the catalog, statistics, its neighbours' health and
 /// the reports of its subtree. Every method sees one consistent snapshot.
-public protocol ReplicaReading: DigestReading {
+public protocol ReplicaReading: DigestReading, QuotaReading {
     func schemaVersion() throws -> Int
     /// The largest clock reading this node has persisted (any process).
     func persistedClock() throws -> Int64

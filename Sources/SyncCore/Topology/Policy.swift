@@ -56,6 +56,14 @@ public struct Policy: Codable, Sendable, Equatable {
     /// default; 0 turns them off. A comparison of copies that have not changed since costs one small
     /// request; the first after a node starts runs within 15 s.
     public var antiEntropySeconds: Int
+    /// Open conflicts one proposing node may have kept at a node, 100,000 by default: past it, its
+    /// further proposals are kept out with an alarm, so no neighbour can fill another's disk with them.
+    public var maxConflictsPerNode: Int
+    /// Tickets (share requests, corrections) filed by one node that a node holds, 100,000 by default;
+    /// a new one past it is kept out with an alarm.
+    public var maxTicketsPerNode: Int
+    /// Catalog entries one source node may publish, 10,000 by default; a new one past it is kept out with an alarm.
+    public var maxCatalogEntriesPerNode: Int
 
     public static let unsharedPolicies = ["aggregate", "keep-at-source"]
     public static let grantEndPolicies = ["remove", "mark"]
@@ -69,7 +77,8 @@ public struct Policy: Codable, Sendable, Equatable {
                 maxClockSkewSeconds: Int = 300, offsiteBackupsKept: Int = 3, offsiteBackupMaxMiB: Int = 20_480,
                 maxOffsiteBackupAgeHours: Int = 0, tombstoneRetentionDays: Double = 30, minFreeDiskMiB: Int = 256,
                 unsharedDatasets: String = "aggregate", grantEnd: String = "remove", grades: [String] = ["一般", "重要", "核心"],
-                allowedCRS: [String] = [], antiEntropySeconds: Int = 300) {
+                allowedCRS: [String] = [], antiEntropySeconds: Int = 300, maxConflictsPerNode: Int = 100_000,
+                maxTicketsPerNode: Int = 100_000, maxCatalogEntriesPerNode: Int = 10_000) {
         self.shareRequestDays = shareRequestDays
         self.correctionAcknowledgeDays = correctionAcknowledgeDays
         self.correctionResolveDays = correctionResolveDays
@@ -91,6 +100,9 @@ public struct Policy: Codable, Sendable, Equatable {
         self.grades = grades
         self.allowedCRS = allowedCRS
         self.antiEntropySeconds = antiEntropySeconds
+        self.maxConflictsPerNode = maxConflictsPerNode
+        self.maxTicketsPerNode = maxTicketsPerNode
+        self.maxCatalogEntriesPerNode = maxCatalogEntriesPerNode
     }
 
     public init(from decoder: any Decoder) throws {
@@ -117,5 +129,8 @@ public struct Policy: Codable, Sendable, Equatable {
         grades = try c.decodeIfPresent([String].self, forKey: .grades) ?? d.grades
         allowedCRS = try c.decodeIfPresent([String].self, forKey: .allowedCRS) ?? d.allowedCRS
         antiEntropySeconds = try c.decodeIfPresent(Int.self, forKey: .antiEntropySeconds) ?? d.antiEntropySeconds
+        maxConflictsPerNode = try c.decodeIfPresent(Int.self, forKey: .maxConflictsPerNode) ?? d.maxConflictsPerNode
+        maxTicketsPerNode = try c.decodeIfPresent(Int.self, forKey: .maxTicketsPerNode) ?? d.maxTicketsPerNode
+        maxCatalogEntriesPerNode = try c.decodeIfPresent(Int.self, forKey: .maxCatalogEntriesPerNode) ?? d.maxCatalogEntriesPerNode
     }
 }

@@ -79,11 +79,12 @@ public final class FederationServer: Service {
         self.log = log
         self.limits = limits
         let policy = context.topology.policy
+        let reserve = DiskReserve(directory: context.dataDirectory, minFreeDiskMiB: policy.minFreeDiskMiB)
         offsite = OffsiteCopies(dataDirectory: context.dataDirectory, keep: policy.offsiteBackupsKept,
                                 maxBytes: Int64(max(1, policy.offsiteBackupMaxMiB)) << 20, minFreeBytes: Int64(max(0, policy.minFreeDiskMiB)) << 20)
         router = ReplicationEndpoints.router(server: ReplicationServer(replica: replica, isStopping: isStopping), offsite: offsite,
-                                             verification: VerificationRelay(context: context, replica: replica, log: log))
-        ingest = IngestEndpoint(writer: LocalWriter(replica: replica), log: log)
+                                             verification: VerificationRelay(context: context, replica: replica, log: log), reserve: reserve)
+        ingest = IngestEndpoint(writer: LocalWriter(replica: replica), log: log, reserve: reserve)
         authorizer = PeerAuthorizer(topology: context.topology, local: context.node)
         tls = Mutex(initial)
         let handle = ConnectionHandler()

@@ -12,6 +12,7 @@ import SyncEngine
 struct IngestEndpoint: Sendable {
     let writer: LocalWriter
     let log: Log
+    let reserve: DiskReserve
 
     struct Refusal: Encodable {
         var error: String
@@ -33,6 +34,7 @@ struct IngestEndpoint: Sendable {
             return .error(404, "a source system may only use POST \(Endpoint.ingest)")
         }
         guard request.method == "POST" else { return .error(405, "use POST \(Endpoint.ingest)") }
+        if let refusal = reserve.refusal("POST \(Endpoint.ingest)") { return refusal }
         let node: JSONNode
         do { node = try JSONNode.parse(request.body) } catch {
             return .error(400, "the body is not valid JSON: \(error)")

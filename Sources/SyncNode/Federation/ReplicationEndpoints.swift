@@ -19,7 +19,7 @@ public struct PeerContext: Sendable {
 /// into a call on the engine's `ReplicationServer` and its refusals into
 /// status codes (400 malformed, 403 not allowed, 422 refused).
 enum ReplicationEndpoints {
-    static func router(server: ReplicationServer, offsite: OffsiteCopies, verification: VerificationRelay) -> Router<PeerContext> {
+    static func router(server: ReplicationServer, offsite: OffsiteCopies, verification: VerificationRelay, reserve: DiskReserve) -> Router<PeerContext> {
         var router = Router<PeerContext>()
         OffsiteEndpoints.register(on: &router, copies: offsite, topology: server.replica.topology, node: server.replica.nodeID)
         router.add("POST", Endpoint.health) { request, caller in
@@ -41,6 +41,7 @@ enum ReplicationEndpoints {
             // stop: while another is in flight, it and the next reuse those pages, and pages given back
             // are faulted in and zeroed again (a city in a bulk hop spent ~17 % of its push threads so).
             // A small push (a single change, the latency path) allocates little and skips the walk.
+            try reserve.check("POST \(Endpoint.push)")
             pushes.begin()
             defer { if pushes.end() == 0 && request.body.count >= 256 * 1024 { Allocator.returnFreePages() } }
             return try answer { .json(try server.push(from: caller.peer.id, body: request.body).encoded()) }
@@ -63,7 +64,8 @@ enum ReplicationEndpoints {
             }
         }
         router.add("POST", Endpoint.digestRepair) { request, caller in
-            try answer { HTTPResponse(status: 200, contentType: "application/json", body: try digests.repair(from: caller.peer.id, body: request.body).encoded()) }
+            try reserve.check("POST \(Endpoint.digestRepair)")
+            return try answer { HTTPResponse(status: 200, contentType: "application/json", body: try digests.repair(from: caller.peer.id, body: request.body).encoded()) }
         }
         router.add("POST", Endpoint.verify) { request, caller in
             try answer {
