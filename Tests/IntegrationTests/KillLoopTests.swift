@@ -145,9 +145,10 @@ final class KillLoopTests: XCTestCase {
                 let file = "\(f.directory)/\(victim)-\(kill).snbk"
                 try f.run(["backup"] + f.fleet.nodeArguments(victim) + ["--key", backupKey, "--out", file]).check()
                 backups[victim] = file
-            case 1 where backups[victim] != nil:
-                // Its disk is lost once what it wrote has reached its parent (what had not is lost with the disk,
-                // rightly: the model could not tell), and it is restored from its last backup.
+            case 1 where !backups.isEmpty:
+                // A node backed up before loses its disk once what it wrote has reached its parent (what had
+                // not is lost with the disk, rightly: the model could not tell), and is restored from its last backup.
+                let victim = backups.keys.sorted().randomElement(using: &random)!
                 if let parent = topology(f).parent(of: victim)?.id {
                     _ = f.waitUntil(timeout: 30) { (try f.peerStatus(victim, parent)?["outbox"] as? Int) == 0 }
                 }
