@@ -16,24 +16,13 @@ import SyncTesting
 enum DigestBench {
     static func run(records: Int, differences: Int, directory: String, report: Report) throws {
         let rows = Rows(order: .sequential)
-        let layout = try FleetTopology(federation: "bench", nodes: [
-            .init(id: "gd", tier: "province", region: "440000", name: "广东省"),
-            .init(id: "sz", tier: "city", region: "440300", parent: "gd", name: "深圳市"),
-            .init(id: "sz-pingshan", tier: "district", region: "440310", parent: "sz", name: "坪山区"),
-        ], datasets: [Rows.dataset], policy: ["maxOutboxEntries": 100_000_000])
-        let fleet = try Fleet(directory: directory, topologyPath: "\(directory)/topology.json", binary: Fleet.executable(named: "syncnode"))
-        try layout.write(to: fleet.topologyPath)
-        try fleet.issueCertificates(caName: "bench CA")
-        let district = try fleet.replica("sz-pingshan"), city = try fleet.replica("sz")
+        let (fleet, district, city) = try OneHop.open(directory: directory)
         report.say("syncnode digest — \(records) records in common between a district and its city, then \(differences) lost at the city")
 
         let start = Date()
         let writer = LocalWriter(replica: district)
         for first in stride(from: 0, to: records, by: 4000) {
-            let values = (first..<min(records, first + 4000)).map { n -> [String: JSONValue] in
-                guard case .object(let members) = (try? JSONNode.parse(Array(rows.json(n).utf8))) ?? .null else { return [:] }
-                return Dictionary(uniqueKeysWithValues: members.map { ($0.0, (try? JSONValue(node: $0.1)) ?? .null) })
-            }
+            let values = (first..<min(records, first + 4000)).map { OneHop.values(rows, $0) }
             _ = try writer.write(dataset: "enterprise", rows: values)
         }
         var after: Int64 = 0

@@ -20,15 +20,7 @@ import SyncTesting
 enum Stages {
     static func run(records: Int, batch: Int, keys: Rows.KeyOrder, checkpointInterval: Double = 1, directory: String, report: Report) throws {
         let rows = Rows(order: keys)
-        let layout = try FleetTopology(federation: "bench", nodes: [
-            .init(id: "gd", tier: "province", region: "440000", name: "广东省"),
-            .init(id: "sz", tier: "city", region: "440300", parent: "gd", name: "深圳市"),
-            .init(id: "sz-pingshan", tier: "district", region: "440310", parent: "sz", name: "坪山区"),
-        ], datasets: [Rows.dataset], policy: ["maxOutboxEntries": 100_000_000])
-        let fleet = try Fleet(directory: directory, topologyPath: "\(directory)/topology.json", binary: Fleet.executable(named: "syncnode"))
-        try layout.write(to: fleet.topologyPath)
-        try fleet.issueCertificates(caName: "bench CA")
-        let district = try fleet.replica("sz-pingshan"), city = try fleet.replica("sz")
+        let (_, district, city) = try OneHop.open(directory: directory)
         let stores = [district.store, city.store].compactMap { $0 as? SQLiteStore }
         for store in stores { try store.checkpointInBackground() }
         var checkpointing = 0.0, checkpointCPU = 0.0, working = Date()
@@ -49,10 +41,7 @@ enum Stages {
         var clock = Date()
         var cpu = processCPUSeconds()
         for first in stride(from: 0, to: records, by: batch) {
-            let values = (first..<min(records, first + batch)).map { n -> [String: JSONValue] in
-                guard case .object(let members) = (try? JSONNode.parse(Array(rows.json(n).utf8))) ?? .null else { return [:] }
-                return Dictionary(uniqueKeysWithValues: members.map { ($0.0, (try? JSONValue(node: $0.1)) ?? .null) })
-            }
+            let values = (first..<min(records, first + batch)).map { OneHop.values(rows, $0) }
             _ = try writer.write(dataset: "enterprise", rows: values)
             try checkpoint()
         }

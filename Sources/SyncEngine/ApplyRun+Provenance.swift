@@ -31,7 +31,7 @@ extension ApplyRun {
     /// block, going into the outboxes of `peers`.
     mutating func logEntry(_ change: Change, body: [UInt8], live: Bool, to peers: [String] = []) throws -> LogWrite {
         LogWrite(dataset: change.dataset, region: change.region, from: from, live: live, body: body,
-                 proof: try proof(for: change, body: body), outboxes: peers)
+                 proof: try proof(for: change, body: body), outboxes: notToItsOrigin(change, peers))
     }
 
     private mutating func proof(for change: Change, body: [UInt8]) throws -> LogProof? {

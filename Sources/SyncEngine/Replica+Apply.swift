@@ -213,7 +213,7 @@ struct ApplyRun {
         // A write without a tombstone makes a live record; only a delete needs the merge to tell.
         let deleted = change.tombstone != nil && Merge.apply(change, to: nil).state.isDeleted
         if let seq = try tx.createRecord(key: change.key, deleted: deleted, entry: entry, at: now) {
-            queued(peers)
+            queued(entry.outboxes)
             count(change.dataset, deleted ? 0 : 1, written: change.newestStamp)
             stats.applied += 1
             return seq
@@ -287,6 +287,16 @@ struct ApplyRun {
         destinations[route] = peers
         lastRoute = (change.dataset, change.region.code, peers)
         return peers
+    }
+
+    /// `peers` without the child on whose side `change` was written (every logged change's outboxes
+    /// pass through it, in `logEntry`). Only a change from the parent while this node recovers (or
+    /// repairs) can be one: it takes back its subtree's writes, and sending one down again would be
+    /// refused by the child it came from, stopping that link for good.
+    func notToItsOrigin(_ change: Change, _ peers: [String]) -> [String] {
+        guard recovering, !peers.isEmpty else { return peers }
+        let topology = replica.topology, origin = change.origin
+        return peers.filter { !(origin == $0 || topology.isDescendant(origin, of: $0)) }
     }
 
     /// Logs `entry` into the outboxes it names (counted for their depths at the end of the run).

@@ -57,6 +57,35 @@ final class CopiesProvenTests: XCTestCase {
         XCTAssertTrue(f.waitUntil(timeout: 30) { try f.records("gd", "ps-enterprise").count == 351 })
     }
 
+    /// The root restored while a child is away, and then restored again: the child's pushes after
+    /// the backup come back when it returns, whichever restore they meet.
+    func testTheRootRestoredTwiceWhileAChildIsAwayGetsEverythingBack() throws {
+        let f = try Federation.withDistrictAndCityData(self, policy: ["silentAfterSeconds": 5, "antiEntropySeconds": 0])
+        for id in ["gd", "sz", "sz-pingshan"] { try f.start(id) }
+        try f.write("sz-pingshan", "ps-enterprise", lines: enterprises(0..<100)).check()
+        XCTAssertTrue(f.waitUntil(timeout: 30) { try f.records("gd", "ps-enterprise").count == 100 })
+        let key = "\(f.directory)/backup.key"
+        try f.run(["backup", "key", "--out", key]).check()
+        let file = "\(f.directory)/gd.snbk"
+        try f.run(["backup"] + f.fleet.nodeArguments("gd") + ["--key", key, "--out", file]).check()
+        try f.write("sz-pingshan", "ps-enterprise", lines: enterprises(100..<150)).check()
+        XCTAssertTrue(f.waitUntil(timeout: 30) { try f.records("gd", "ps-enterprise").count == 150 })
+
+        XCTAssertEqual(f.stop("sz"), 0)   // the city is away through both restores
+        for round in 1...2 {
+            f.kill("gd")
+            try FileManager.default.moveItem(atPath: f.data("gd"), toPath: f.data("gd") + ".lost-\(round)")
+            try f.run(["restore"] + f.fleet.nodeArguments("gd") + ["--key", key, "--in", file]).check()
+            try f.start("gd")
+            XCTAssertEqual(try f.records("gd", "ps-enterprise").count, 100, "round \(round): the backup's records")
+        }
+        try f.start("sz")
+        XCTAssertTrue(f.waitUntil(timeout: 60) { try f.records("gd", "ps-enterprise").count == 150 },
+                      "province \((try? f.records("gd", "ps-enterprise").count) ?? -1)\n\(f.log("sz"))")
+        XCTAssertEqual(try f.snapshot("gd", "ps-enterprise"), try f.snapshot("sz-pingshan", "ps-enterprise"))
+        XCTAssertEqual(try f.snapshot("sz", "ps-enterprise"), try f.snapshot("sz-pingshan", "ps-enterprise"))
+    }
+
     /// A copy whose database was changed while the node was stopped — rows deleted, a value
     /// changed, a deleted record put back — is reported diverged and repaired by itself.
     func testACopyEditedWhileStoppedIsFoundDivergedAndRepaired() throws {

@@ -23,8 +23,8 @@ final class AntiEntropyTests: XCTestCase {
 
     override func tearDown() { try? FileManager.default.removeItem(atPath: directory) }
 
-    func federation() throws -> InProcessFederation {
-        try InProcessFederation(topology: try SampleCatalog.topology(datasets: Self.datasets), directory: directory)
+    func federation(policy: [String: any Sendable] = [:]) throws -> InProcessFederation {
+        try InProcessFederation(topology: try SampleCatalog.topology(datasets: Self.datasets, policy: policy), directory: directory)
     }
 
     /// `count` records of ps-enterprise written at their source and settled everywhere.
@@ -138,5 +138,36 @@ final class AntiEntropyTests: XCTestCase {
         let answer = try service.repair(from: "sz-futian", body: Batch.encode(pingshanRecord.map { LogEntry(seq: 1, body: $0.body, proof: $0.proof) }))
         XCTAssertEqual(answer.applied, 0)
         XCTAssertEqual(answer.unrepaired, 1)
+    }
+
+    /// A record the source no longer has at all (deleted, its tombstone purged) but a copy kept
+    /// (restored from an old backup): copying it back would bring a deleted record back to life.
+    func testARecordGoneAtTheSourceButKeptByAStaleCopyIsReportedNotCopiedBack() throws {
+        let f = try federation(policy: ["tombstoneRetentionDays": 1])
+        try LocalWriter(replica: f.replica("sz-pingshan")).write(dataset: "ps-enterprise",
+                                                                 values: ["uscc": .string("OLD"), "region": .string("440310"), "name": .string("旧")])
+        try f.settle()
+        try edit("sz-pingshan", "DELETE FROM record_state WHERE dataset = 'ps-enterprise' AND key = 'OLD'")
+        f.replica("sz-pingshan").digests.forget()
+        f.clock.advance(by: 3 * 86_400)   // the record's last write is now older than the retention
+        let outcome = try f.compare("sz-pingshan")
+        XCTAssertEqual(outcome.found, ["ps-enterprise": 1])
+        XCTAssertEqual(outcome.remaining, ["ps-enterprise": 1], "not repaired: reported")
+        XCTAssertNil(try f.records("sz-pingshan", "ps-enterprise")["OLD"], "not brought back to life at its source")
+        let note = try XCTUnwrap(try digest(f, "sz-pingshan", peer: "sz", "ps-enterprise")?.note)
+        XCTAssertTrue(note.contains("tombstone retention") && note.contains("OLD") && note.contains("delete it at sz"), note)
+    }
+
+    /// The same record, still within the retention: the source lost it, and takes it back.
+    func testARecordLostAtTheSourceWithinTheRetentionComesBack() throws {
+        let f = try federation(policy: ["tombstoneRetentionDays": 30])
+        try LocalWriter(replica: f.replica("sz-pingshan")).write(dataset: "ps-enterprise",
+                                                                 values: ["uscc": .string("NEW"), "region": .string("440310"), "name": .string("新")])
+        try f.settle()
+        try edit("sz-pingshan", "DELETE FROM record_state WHERE dataset = 'ps-enterprise' AND key = 'NEW'")
+        f.replica("sz-pingshan").digests.forget()
+        f.clock.advance(by: 3 * 86_400)
+        XCTAssertEqual(try f.compare("sz-pingshan").remaining, ["ps-enterprise": 0])
+        XCTAssertNotNil(try f.records("sz-pingshan", "ps-enterprise")["NEW"])
     }
 }

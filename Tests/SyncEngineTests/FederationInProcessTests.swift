@@ -113,4 +113,22 @@ final class FederationInProcessTests: XCTestCase {
         XCTAssertEqual(expected["E"]?["licence"], .string("L4"))
         for node in ["sz", "gd"] { XCTAssertEqual(try f.records(node, "ps-enterprise"), expected, node) }
     }
+
+    /// A hub restored from a backup takes back its subtree's writes from its parent; it must not
+    /// send them down again to the child they came from, which would refuse them (its own writes from
+    /// its parent) and so stop that link for good (found by the kill loop with restores).
+    func testARecoveringHubSendsNoChildItsOwnWritesBack() throws {
+        let before = try federation()
+        _ = try write(before, "sz-pingshan", "ps-enterprise", ["uscc": .string("E1"), "region": .string("440310"), "name": .string("坪山企业")])
+        try before.settle()
+        let entries = try before.replica("gd").store.read { try $0.liveEntries(dataset: "ps-enterprise", keys: ["E1"]) }
+        let returned = try Batch.decode(Batch.encode(entries.enumerated().map { LogEntry(seq: Int64($0.offset + 1), body: $0.element.body, proof: $0.element.proof) }))
+
+        let restored = try federation()
+        let city = restored.replica("sz")
+        let stats = try city.apply(returned.entries, from: "gd", cursor: nil, recovering: true)
+        XCTAssertEqual(stats.applied, 1, "the city takes its district's record back")
+        XCTAssertTrue(try city.store.read { try $0.outbox(peer: "sz-pingshan", after: 0, limit: 10) }.isEmpty, "and does not send it back down to its origin")
+        XCTAssertNoThrow(try restored.settle(), "every link goes on")
+    }
 }

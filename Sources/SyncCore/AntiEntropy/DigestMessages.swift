@@ -7,7 +7,8 @@ public import Foundation
 /// parent answers the keys whose records differ), `entries` (the parent's logged
 /// changes of those records, as a `Batch`). Repairs the other way go to
 /// `POST /v1/digest/repair` as a `Batch`.
-public struct DigestRequest: Codable, Sendable, Equatable {
+public struct DigestRequest: JSONMessage, Sendable, Equatable {
+    public static let what = "digest request"
     public enum Op: String, Codable, Sendable { case roots, buckets, leaves, entries }
 
     public var op: Op
@@ -43,14 +44,9 @@ public struct DigestRequest: Codable, Sendable, Equatable {
         public static let keys = 5_000
     }
 
-    public func encoded() -> [UInt8] { Array((try? JSONEncoder().encode(self)) ?? Data()) }
-
     /// Decodes and checks a request: every number in range, every list within its bound.
     public static func decode(_ bytes: [UInt8]) throws(WireError) -> DigestRequest {
-        let request: DigestRequest
-        do { request = try JSONDecoder().decode(DigestRequest.self, from: Data(bytes)) } catch {
-            throw WireError("not a digest request: \(error)")
-        }
+        let request = try decodeJSON(bytes)
         try request.check()
         return request
     }
@@ -80,7 +76,8 @@ public struct DigestRequest: Codable, Sendable, Equatable {
 }
 
 /// The parent's answer to a `DigestRequest` (but `entries`, answered with a `Batch`).
-public struct DigestAnswer: Codable, Sendable, Equatable {
+public struct DigestAnswer: JSONMessage, Sendable, Equatable {
+    public static let what = "digest answer"
     /// roots: the datasets whose copies agree.
     public var equal: [String]?
     /// roots: the datasets whose copies differ, with the parent's 256 branch hashes.
@@ -104,15 +101,12 @@ public struct DigestAnswer: Codable, Sendable, Equatable {
         self.keys = keys
     }
 
-    public func encoded() -> [UInt8] { Array((try? JSONEncoder().encode(self)) ?? Data()) }
-
-    public static func decode(_ bytes: [UInt8]) throws(WireError) -> DigestAnswer {
-        do { return try JSONDecoder().decode(DigestAnswer.self, from: Data(bytes)) } catch { throw WireError("not a digest answer: \(error)") }
-    }
+    public static func decode(_ bytes: [UInt8]) throws(WireError) -> DigestAnswer { try decodeJSON(bytes) }
 }
 
 /// The answer to `POST /v1/digest/repair`: what the receiver applied and what it left out, and why.
-public struct RepairAnswer: Codable, Sendable, Equatable {
+public struct RepairAnswer: JSONMessage, Sendable, Equatable {
+    public static let what = "repair answer"
     public var applied: Int
     public var unrepaired: Int
     public var reasons: [String]
@@ -123,9 +117,20 @@ public struct RepairAnswer: Codable, Sendable, Equatable {
         self.reasons = reasons
     }
 
+    public static func decode(_ bytes: [UInt8]) throws(WireError) -> RepairAnswer { try decodeJSON(bytes) }
+}
+
+/// A small protocol message read and written with Foundation's JSON coders (the body's size is
+/// bounded by the server before it is read).
+public protocol JSONMessage: Codable {
+    /// What it is, for errors.
+    static var what: String { get }
+}
+
+extension JSONMessage {
     public func encoded() -> [UInt8] { Array((try? JSONEncoder().encode(self)) ?? Data()) }
 
-    public static func decode(_ bytes: [UInt8]) throws(WireError) -> RepairAnswer {
-        do { return try JSONDecoder().decode(RepairAnswer.self, from: Data(bytes)) } catch { throw WireError("not a repair answer: \(error)") }
+    public static func decodeJSON(_ bytes: [UInt8]) throws(WireError) -> Self {
+        do { return try JSONDecoder().decode(Self.self, from: Data(bytes)) } catch { throw WireError("not a \(what): \(error)") }
     }
 }
