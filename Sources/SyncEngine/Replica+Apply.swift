@@ -79,6 +79,8 @@ struct ApplyRun {
     let recovering: Bool
     /// The changes repair copies that differ (see `Replica.repair`).
     let repairing: Bool
+    /// The datasets a repair touched: their record counts are taken again at its end.
+    var repaired: Set<String> = []
     var stats = ApplyStats()
     /// The newest stamp admitted, for the clock.
     var newest: Int64 = 0
@@ -176,7 +178,10 @@ struct ApplyRun {
             leaveOut(error.message)
             return
         }
-        if repairing, try !repairable(change, dataset.definition) { return }
+        if repairing {
+            repaired.insert(change.dataset)
+            guard try repairable(change, dataset.definition) else { return }
+        }
         let (authoritative, proposals) = Merge.partition(change, dataset: dataset.definition)
         if let authoritative {
             let bytes = proposals == nil ? encoded.bytes : ChangeCodec.encode(authoritative)
@@ -329,6 +334,7 @@ struct ApplyRun {
         for (dataset, delta) in statDeltas {
             try tx.adjustDatasetStats(dataset, records: delta.records, updatedAt: delta.updatedAt, lastWrite: delta.lastWrite)
         }
+        if repairing { try recount(repaired) }
         try tx.setPersistedClock(max(replica.clockReading, newest))
     }
 }

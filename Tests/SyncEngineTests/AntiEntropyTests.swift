@@ -75,6 +75,8 @@ final class AntiEntropyTests: XCTestCase {
         XCTAssertEqual(outcome.equal, ["ps-enterprise"], "proven equal after the repair, by a second comparison")
         XCTAssertEqual(try f.records("sz", "ps-enterprise").count, 1000)
         XCTAssertEqual(try f.records("sz", "ps-enterprise")["E999"]?["name"], .string("企业999"))
+        XCTAssertEqual(try f.replica("sz").store.read { try $0.datasetStats()["ps-enterprise"]?.records }, 1000,
+                       "the count the hand edit left wrong is taken again")
         XCTAssertLessThan(outcome.bytes, 200_000, "the repair moves the differing records and a few branches of the tree, not the dataset")
         // Both ends keep what was found: proven equal again.
         XCTAssertEqual(try digest(f, "sz-pingshan", peer: "sz", "ps-enterprise")?.differing, 0)

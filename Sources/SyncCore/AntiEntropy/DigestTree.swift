@@ -21,29 +21,35 @@ public struct DigestTree: Sendable, Equatable {
 
     /// Records in the tree.
     public private(set) var count = 0
-    /// The XOR of the leaves in each bucket.
-    public private(set) var bucketHashes: [UInt64]
+    /// The XOR of the leaves in each bucket that holds any: a dataset of a few records costs a few
+    /// entries, not 65,536 (a federation shares many small datasets).
+    private var filled: [Int: UInt64] = [:]
 
-    public init() { bucketHashes = [UInt64](repeating: 0, count: DigestTree.buckets) }
+    public init() {}
 
     /// Adds a record's leaf.
     public mutating func add(key: String, leaf: UInt64) {
-        bucketHashes[DigestTree.bucket(of: key)] ^= leaf
+        filled[DigestTree.bucket(of: key), default: 0] ^= leaf
         count += 1
     }
 
+    /// The hash of bucket `index`.
+    public func bucketHash(_ index: Int) -> UInt64 { filled[index] ?? 0 }
+
+    /// Every bucket's hash, in order.
+    public var bucketHashes: [UInt64] { (0..<DigestTree.buckets).map(bucketHash) }
+
     /// The hash of each branch (the XOR of its buckets).
     public var branchHashes: [UInt64] {
-        (0..<DigestTree.branches).map { branch in
-            let start = branch * DigestTree.bucketsPerBranch
-            return bucketHashes[start..<(start + DigestTree.bucketsPerBranch)].reduce(0, ^)
-        }
+        var hashes = [UInt64](repeating: 0, count: DigestTree.branches)
+        for (index, hash) in filled { hashes[index / DigestTree.bucketsPerBranch] ^= hash }
+        return hashes
     }
 
     /// The root: the record count and a hash over the branches, as text (what two neighbours compare first).
     public var root: String {
         var hash = FastHash()
-        for value in branchHashes { hash.add(value) }
+        if count > 0 { for value in branchHashes { hash.add(value) } }
         hash.add(UInt64(count))
         return "\(count):" + FastHash.hex(hash.value)
     }
@@ -51,7 +57,7 @@ public struct DigestTree: Sendable, Equatable {
     /// The buckets of `branch`.
     public func buckets(of branch: Int) -> [UInt64] {
         let start = branch * DigestTree.bucketsPerBranch
-        return Array(bucketHashes[start..<(start + DigestTree.bucketsPerBranch)])
+        return (start..<(start + DigestTree.bucketsPerBranch)).map(bucketHash)
     }
 
     /// The bucket a key's record is in.

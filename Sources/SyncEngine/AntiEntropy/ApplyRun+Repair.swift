@@ -34,4 +34,15 @@ extension ApplyRun {
         try tx.setRecord(dataset: change.dataset, key: change.key, region: folded.state.region, deleted: folded.state.isDeleted,
                          contributions: folded.keep)
     }
+
+    /// Sets the live-record counts of `datasets` to what their records say: a copy that needed a
+    /// repair may have been edited by hand, and its counts with it.
+    func recount(_ datasets: Set<String>) throws {
+        let stats = try tx.datasetStats()
+        for dataset in datasets.sorted() {
+            let exact = try tx.recordCountsByRegion(dataset: dataset).values.reduce(0, +)
+            let held = stats[dataset]?.records ?? 0
+            if exact != held { try tx.adjustDatasetStats(dataset, records: exact - held, updatedAt: now, lastWrite: 0) }
+        }
+    }
 }
