@@ -33,6 +33,9 @@ public struct DigestTree: Sendable, Equatable {
         count += 1
     }
 
+    /// Buckets that hold records.
+    public var filledBuckets: Int { filled.count }
+
     /// The hash of bucket `index`.
     public func bucketHash(_ index: Int) -> UInt64 { filled[index] ?? 0 }
 

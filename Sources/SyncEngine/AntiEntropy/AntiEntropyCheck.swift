@@ -45,11 +45,12 @@ public struct AntiEntropyCheck: Sendable {
         let scopes = try service.scopes(child: replica.nodeID)
         guard !scopes.isEmpty else { return outcome }
         var trees: [String: DigestTree] = [:]
-        for (dataset, scope) in scopes { trees[dataset] = try replica.digests.tree(replica, dataset: dataset, scope: scope) }
+        let stats = try replica.store.read { try $0.datasetStats() }
+        for (dataset, scope) in scopes { trees[dataset] = try replica.digests.tree(replica, dataset: dataset, scope: scope, stats: stats) }
         var answer = try roots(trees.mapValues(\.root), channel, &outcome)
         guard answer.busy != true else { outcome.postponed = true; return outcome }
-        let now = replica.wallClock.millis()
-        for dataset in answer.equal ?? [] { try note(dataset, records: trees[dataset]?.count ?? 0, differing: 0, note: nil, at: now) }
+        try DigestService.keep((answer.equal ?? []).map { .init(dataset: $0, records: trees[$0]?.count ?? 0, differing: 0) },
+                               peer: parent, in: replica, at: replica.wallClock.millis())
         for (dataset, branches) in (answer.differing ?? [:]).sorted(by: { $0.key < $1.key }) {
             guard let scope = scopes[dataset], var tree = trees[dataset] else { continue }
             var theirs = branches
@@ -161,10 +162,6 @@ public struct AntiEntropyCheck: Sendable {
     }
 
     private func note(_ dataset: String, records: Int, differing: Int, note: String?, at now: Int64) throws {
-        try replica.store.write(.processCrash) { tx in
-            let previous = try tx.linkDigests().first { $0.peer == parent && $0.dataset == dataset }
-            try tx.putLinkDigest(LinkDigest(peer: parent, dataset: dataset, checkedAt: now, equalAt: differing == 0 ? now : previous?.equalAt,
-                                            records: records, differing: differing, note: note))
-        }
+        try DigestService.keep([.init(dataset: dataset, records: records, differing: differing, note: note)], peer: parent, in: replica, at: now)
     }
 }

@@ -41,17 +41,20 @@ public struct DigestService: Sendable {
             let waiting = try replica.store.read { r in try r.outboxStates()[peer].map { $0.depth > 0 || $0.resyncOwed } ?? false }
             if waiting { return DigestAnswer(busy: true).encoded() }
             var answer = DigestAnswer(equal: [], differing: [:], unknown: [])
+            let stats = try replica.store.read { try $0.datasetStats() }
+            var found: [Found] = []
             for (dataset, root) in (request.roots ?? [:]).sorted(by: { $0.key < $1.key }) {
                 guard let scope = scopes[dataset] else { answer.unknown?.append(dataset); continue }
-                let tree = try replica.digests.tree(replica, dataset: dataset, scope: scope)
+                let tree = try replica.digests.tree(replica, dataset: dataset, scope: scope, stats: stats)
                 if tree.root == root {
                     answer.equal?.append(dataset)
-                    try note(peer, dataset, records: tree.count, differing: 0, at: now)
+                    found.append(Found(dataset: dataset, records: tree.count, differing: 0))
                 } else {
                     answer.differing?[dataset] = tree.branchHashes.map(FastHash.hex)
-                    try note(peer, dataset, records: tree.count, differing: nil, at: now)
+                    found.append(Found(dataset: dataset, records: tree.count, differing: nil))
                 }
             }
+            try DigestService.keep(found, peer: peer, in: replica, at: now)
             return answer.encoded()
         case .buckets:
             let (dataset, scope) = try scope(request.dataset)
@@ -68,7 +71,8 @@ public struct DigestService: Sendable {
             for (key, leaf) in mine where theirs[key].flatMap(FastHash.parse).map({ $0 != leaf }) ?? false { keys.insert(key) }
             let sorted = keys.sorted()
             let previous = try replica.store.read { try $0.linkDigests().first { $0.peer == peer && $0.dataset == dataset } }
-            try note(peer, dataset, records: previous?.records ?? 0, differing: (previous?.differing ?? 0) + sorted.count, at: now)
+            try DigestService.keep([Found(dataset: dataset, records: previous?.records ?? 0, differing: (previous?.differing ?? 0) + sorted.count)],
+                                   peer: peer, in: replica, at: now)
             return DigestAnswer(keys: sorted).encoded()
         case .entries:
             let (dataset, scope) = try scope(request.dataset)
@@ -114,13 +118,26 @@ public struct DigestService: Sendable {
                             reasons: stats.reasons + (outside > 0 ? ["\(outside) changes are of records \(replica.nodeID) and \(peer) need not both hold: left out"] : []))
     }
 
-    /// Keeps what a comparison with `peer` found (nil `differing`: found different, the count still to come).
-    func note(_ peer: String, _ dataset: String, records: Int, differing: Int?, at now: Int64) throws {
+    /// What a comparison found of one dataset: records in common, and how many differ (0: equal;
+    /// nil: found different, the count still to come).
+    struct Found {
+        var dataset: String
+        var records: Int
+        var differing: Int?
+        var note: String? = nil
+    }
+
+    /// Keeps what a comparison with `peer` found, in one transaction (a round compares every dataset).
+    static func keep(_ found: [Found], peer: String, in replica: Replica, at now: Int64) throws {
+        guard !found.isEmpty else { return }
         try replica.store.write(.processCrash) { tx in
-            let previous = try tx.linkDigests().first { $0.peer == peer && $0.dataset == dataset }
-            try tx.putLinkDigest(LinkDigest(peer: peer, dataset: dataset, checkedAt: now,
-                                            equalAt: differing == 0 ? now : previous?.equalAt, records: records,
-                                            differing: differing ?? 0, note: differing == 0 ? nil : previous?.note))
+            let previous = Dictionary(try tx.linkDigests().filter { $0.peer == peer }.map { ($0.dataset, $0) }, uniquingKeysWith: { a, _ in a })
+            for f in found {
+                let before = previous[f.dataset]
+                try tx.putLinkDigest(LinkDigest(peer: peer, dataset: f.dataset, checkedAt: now, equalAt: f.differing == 0 ? now : before?.equalAt,
+                                                records: f.records, differing: f.differing ?? 0,
+                                                note: f.differing == 0 ? nil : f.note ?? before?.note))
+            }
         }
     }
 }

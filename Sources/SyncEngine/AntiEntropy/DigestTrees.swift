@@ -14,31 +14,42 @@ public final class DigestTrees: Sendable {
         var at: Date
     }
 
-    private let cache = Mutex<[String: Cached]>([:])
-    /// Most trees kept (each 512 KiB).
-    static let kept = 16
+    private let cache = Mutex<(trees: [String: Cached], buckets: Int)>(([:], 0))
+    /// Most filled buckets kept in all (about 40 bytes each): a tree of a few records costs a few,
+    /// so a province keeping a tree per city and dataset keeps them all.
+    static let budget = 1 << 20
     static let lifetime = 600.0
 
     init() {}
 
     /// The tree of `dataset` in `scope`, as kept or computed now.
-    func tree(_ replica: Replica, dataset: String, scope: DigestScope) throws -> DigestTree {
+    /// - Parameter stats: the datasets' statistics, read once for many trees.
+    func tree(_ replica: Replica, dataset: String, scope: DigestScope, stats: [String: DatasetStats]? = nil) throws -> DigestTree {
         let name = dataset + "|" + scope.regionPrefix
-        let version = try replica.store.read { try $0.datasetStats()[dataset] }
-        if let cached = cache.withLock({ $0[name] }), cached.version == version, -cached.at.timeIntervalSinceNow < DigestTrees.lifetime {
+        let stats = try stats ?? replica.store.read { try $0.datasetStats() }
+        let version = stats[dataset]
+        // A dataset that never held a record here has an empty tree: nothing to read.
+        guard version != nil else { return DigestTree() }
+        if let cached = cache.withLock({ $0.trees[name] }), cached.version == version, -cached.at.timeIntervalSinceNow < DigestTrees.lifetime {
             return cached.tree
         }
         var tree = DigestTree()
         try DigestTrees.forEachLeaf(replica, dataset: dataset, scope: scope) { key, leaf in tree.add(key: key, leaf: leaf) }
         cache.withLock { cache in
-            if cache.count >= DigestTrees.kept, let oldest = cache.min(by: { $0.value.at < $1.value.at })?.key { cache[oldest] = nil }
-            cache[name] = Cached(tree: tree, version: version, at: Date())
+            if let old = cache.trees.removeValue(forKey: name) { cache.buckets -= old.tree.filledBuckets }
+            while cache.buckets + tree.filledBuckets > DigestTrees.budget, let oldest = cache.trees.min(by: { $0.value.at < $1.value.at }) {
+                cache.trees[oldest.key] = nil
+                cache.buckets -= oldest.value.tree.filledBuckets
+            }
+            guard tree.filledBuckets <= DigestTrees.budget else { return }
+            cache.trees[name] = Cached(tree: tree, version: version, at: Date())
+            cache.buckets += tree.filledBuckets
         }
         return tree
     }
 
     /// Forgets every tree (tests; a node that repaired a dataset forgets its tree by its statistics).
-    public func forget() { cache.withLock { $0 = [:] } }
+    public func forget() { cache.withLock { $0 = ([:], 0) } }
 
     /// The leaves of the records of `dataset` in `scope` that fall in `buckets`.
     static func leaves(_ replica: Replica, dataset: String, scope: DigestScope, buckets: Set<Int>) throws -> [String: UInt64] {
