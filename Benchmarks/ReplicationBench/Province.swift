@@ -18,7 +18,10 @@ enum Province {
                          "4414", "4415", "4416", "4417", "4418", "4419", "4420", "4451", "4452", "4453"]
 
     /// - Parameter antiEntropy: seconds between comparisons of copies (the policy's `antiEntropySeconds`; 0: none).
-    static func run(cities cityCount: Int, districts districtCount: Int, samples: Int, antiEntropy: Int = 300, directory: String, report: Report) throws {
+    /// - Parameter idleAfter: seconds to wait once every node is linked before the idle window (0: at once,
+    ///   so the window holds each node's first comparison of copies, 15 s after its start).
+    static func run(cities cityCount: Int, districts districtCount: Int, samples: Int, antiEntropy: Int = 300, idleAfter: Double = 0,
+                    directory: String, report: Report) throws {
         let cityCodes = Array(cities.prefix(max(1, min(cityCount, cities.count))))
         var nodes: [FleetTopology.Node] = [.init(id: "gd", tier: "province", region: "440000", name: "广东省")]
         for code in cityCodes { nodes.append(.init(id: "c\(code)", tier: "city", region: code + "00", parent: "gd", name: "市\(code)")) }
@@ -58,6 +61,10 @@ enum Province {
         report.say(String(format: "province: all %d processes up and linked in %.1f s", ids.count, Date().timeIntervalSince(started)))
 
         // Idle: 30 seconds of health exchanges and open long-polls.
+        if idleAfter > 0 {
+            report.say(String(format: "province: idle window starts %.0f s after every node is linked", idleAfter))
+            Thread.sleep(forTimeInterval: idleAfter)
+        }
         let cpu = NodeUsage.idleCPU(fleet: fleet, ids: ids, seconds: 30)
         let memory = ids.compactMap { fleet.pid($0).flatMap(NodeUsage.residentMB) }
         func byTier(_ prefix: String) -> Spread { Spread(cpu.filter { $0.key.hasPrefix(prefix) }.map { $0.value * 100 }) }

@@ -135,7 +135,7 @@ let usage = """
            syncnode-bench latency  --dir DIR [--samples 200] [--pause 0.02]   (the nodes of a run kept with --dir, again;
                                     --pause S between changes: over 30 s, after idle connections would close)
            syncnode-bench fan-in   [--children 100] [--records 3000]
-           syncnode-bench province [--cities 21] [--districts 122] [--samples 50] [--anti-entropy 300]
+           syncnode-bench province [--cities 21] [--districts 122] [--samples 50] [--anti-entropy 300] [--idle-after 0]
            syncnode-bench digest   [--records 1000000] [--differences 500]   (what comparing copies costs, anti-entropy)
     The default mode runs 1,000,000 records (about 3 minutes; 10–17 with --peers). See README.md, "Benchmark".
     """
@@ -144,13 +144,13 @@ if arguments.contains("--help") || arguments.contains("-h") || arguments.dropFir
     exit(0)
 }
 let knownFlags: Set = ["records", "samples", "keys", "peers", "dir", "batch", "checkpoint-interval", "children", "cities", "districts", "pause",
-                       "differences", "anti-entropy"]
+                       "differences", "anti-entropy", "idle-after"]
 if let unknown = arguments.dropFirst().first(where: { $0.hasPrefix("-") && !knownFlags.contains(String($0.drop { $0 == "-" })) }) {
     FileHandle.standardError.write(Data("syncnode-bench: unknown option '\(unknown)'\n\(usage)\n".utf8))
     exit(2)
 }
 for (name, whole) in [("records", true), ("samples", true), ("batch", true), ("children", true), ("cities", true),
-                      ("districts", true), ("differences", true), ("anti-entropy", true), ("checkpoint-interval", false), ("pause", false)] {
+                      ("districts", true), ("differences", true), ("anti-entropy", true), ("idle-after", false), ("checkpoint-interval", false), ("pause", false)] {
     guard let value = option(name), whole ? Int(value) == nil : Double(value) == nil else { continue }
     FileHandle.standardError.write(Data("syncnode-bench: --\(name) takes \(whole ? "a whole number" : "a number of seconds"), not '\(value)'\n\(usage)\n".utf8))
     exit(2)
@@ -168,7 +168,8 @@ do {
                                          samples: number("samples", 200), pause: option("pause").flatMap(Double.init) ?? LatencyRun.defaultPause, report: report)
     case "fan-in": try FanIn.run(children: number("children", 100), records: number("records", 3000), directory: directory, report: report)
     case "province": try Province.run(cities: number("cities", 21), districts: number("districts", 122), samples: number("samples", 50),
-                                      antiEntropy: number("anti-entropy", 300), directory: directory, report: report)
+                                      antiEntropy: number("anti-entropy", 300), idleAfter: option("idle-after").flatMap(Double.init) ?? 0,
+                                      directory: directory, report: report)
     case "digest": try DigestBench.run(records: number("records", 1_000_000), differences: number("differences", 500), directory: directory, report: report)
     default: throw SyncNodeBenchError("unknown mode '\(mode)': replication, stages, latency, fan-in, province or digest")
     }

@@ -14,6 +14,13 @@ final class DigestTreeTests: XCTestCase {
         XCTAssertEqual(forward, backward)
         XCTAssertEqual(forward.root, backward.root)
         XCTAssertTrue(forward.root.hasPrefix("2000:"))
+        // Past a few thousand filled buckets the tree keeps them in an array: the same tree either way.
+        var many = DigestTree(), sparseThenDense = DigestTree()
+        for n in 0..<20_000 { many.add(key: "M\(n)", leaf: leaf("M\(n)")) }
+        for n in (0..<20_000).reversed() { sparseThenDense.add(key: "M\(n)", leaf: leaf("M\(n)")) }
+        XCTAssertEqual(many.filledBuckets, DigestTree.buckets)
+        XCTAssertEqual(many.root, sparseThenDense.root)
+        XCTAssertLessThan(forward.filledBuckets, 2001, "a small tree keeps only its filled buckets")
     }
 
     func testALeafChangesWithEveryPartOfTheRecord() {

@@ -18,36 +18,56 @@ public struct DigestTree: Sendable, Equatable {
     public static let branches = 256
     public static let bucketsPerBranch = 256
     public static let buckets = branches * bucketsPerBranch
+    /// Filled buckets past which the tree keeps every bucket in an array.
+    static let denseAfter = 4096
 
     /// Records in the tree.
     public private(set) var count = 0
-    /// The XOR of the leaves in each bucket that holds any: a dataset of a few records costs a few
-    /// entries, not 65,536 (a federation shares many small datasets).
-    private var filled: [Int: UInt64] = [:]
+    /// The XOR of the leaves in each bucket that holds any, while few do: a dataset of a few
+    /// records costs a few entries, not 65,536 (a federation shares many small datasets)…
+    private var sparse: [Int: UInt64] = [:]
+    /// …and every bucket once many do.
+    private var dense: [UInt64]?
 
     public init() {}
 
     /// Adds a record's leaf.
     public mutating func add(key: String, leaf: UInt64) {
-        filled[DigestTree.bucket(of: key), default: 0] ^= leaf
+        let bucket = DigestTree.bucket(of: key)
         count += 1
+        if dense != nil {
+            dense![bucket] ^= leaf
+            return
+        }
+        sparse[bucket, default: 0] ^= leaf
+        guard sparse.count > DigestTree.denseAfter else { return }
+        var all = [UInt64](repeating: 0, count: DigestTree.buckets)
+        for (index, hash) in sparse { all[index] = hash }
+        dense = all
+        sparse = [:]
     }
 
-    /// Buckets that hold records.
-    public var filledBuckets: Int { filled.count }
+    /// Buckets held (what the tree costs to keep).
+    public var filledBuckets: Int { dense == nil ? sparse.count : DigestTree.buckets }
 
     /// The hash of bucket `index`.
-    public func bucketHash(_ index: Int) -> UInt64 { filled[index] ?? 0 }
+    public func bucketHash(_ index: Int) -> UInt64 { dense?[index] ?? sparse[index] ?? 0 }
 
     /// Every bucket's hash, in order.
-    public var bucketHashes: [UInt64] { (0..<DigestTree.buckets).map(bucketHash) }
+    public var bucketHashes: [UInt64] { dense ?? (0..<DigestTree.buckets).map(bucketHash) }
 
     /// The hash of each branch (the XOR of its buckets).
     public var branchHashes: [UInt64] {
         var hashes = [UInt64](repeating: 0, count: DigestTree.branches)
-        for (index, hash) in filled { hashes[index / DigestTree.bucketsPerBranch] ^= hash }
+        if let dense {
+            for (index, hash) in dense.enumerated() { hashes[index / DigestTree.bucketsPerBranch] ^= hash }
+        } else {
+            for (index, hash) in sparse { hashes[index / DigestTree.bucketsPerBranch] ^= hash }
+        }
         return hashes
     }
+
+    public static func == (a: DigestTree, b: DigestTree) -> Bool { a.count == b.count && a.bucketHashes == b.bucketHashes }
 
     /// The root: the record count and a hash over the branches, as text (what two neighbours compare first).
     public var root: String {
