@@ -39,7 +39,7 @@ private func containsNaNOrZeroSign(_ node: JSONNode) -> Bool {
 }
 
 /// A change decodes to its canonical bytes, which decode to the same change;
-/// a batch, a health message and a push answer never trap.
+/// a batch, a health message, a push answer and the digest messages never trap.
 private func changeCodec(_ bytes: [UInt8]) {
     if let decoded = try? ChangeCodec.decode(bytes) {
         if ChangeCodec.encode(decoded.change) != decoded.bytes { fatalError("kept bytes are not the canonical encoding") }
@@ -57,6 +57,14 @@ private func changeCodec(_ bytes: [UInt8]) {
         // The checks a receiver makes never trap, whatever the proof claims.
         for entry in batch.entries { _ = ProvenanceCheck.problem(with: entry.change, proof: entry.proof, signer: FuzzSigner()) }
     }
+    // Digest requests (anti-entropy): a request taken is within its bounds and reads back the same.
+    if let request = try? DigestRequest.decode(bytes) {
+        guard let again = try? DigestRequest.decode(request.encoded()), again == request else { fatalError("a digest request does not round-trip") }
+        if (request.buckets ?? []).contains(where: { !(0..<DigestTree.buckets).contains($0) }) { fatalError("a bucket out of range was taken") }
+        if (request.keys?.count ?? 0) > DigestRequest.Limits.keys { fatalError("too many keys were taken") }
+    }
+    _ = try? DigestAnswer.decode(bytes)
+    _ = try? RepairAnswer.decode(bytes)
     if let message = try? HealthMessage.decode(bytes), (try? HealthMessage.decode(message.encoded())) != message {
         fatalError("a health message does not round-trip")
     }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// `POST /v1/digest`: a child compares its copy of what it shares with its
 /// parent, dataset by dataset, descending the digest tree only where it differs:
