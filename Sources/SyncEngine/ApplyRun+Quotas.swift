@@ -1,4 +1,4 @@
-public import SyncCore
+import SyncCore
 
 /// Quotas in the apply pipeline: what one node can make another keep is bounded. A change past
 /// its node's quota is kept out (not applied, not sent on) with an alarm naming the node and the

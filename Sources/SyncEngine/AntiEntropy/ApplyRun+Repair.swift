@@ -1,4 +1,4 @@
-public import SyncCore
+import SyncCore
 
 /// Repairs in the apply pipeline (anti-entropy): what is left out, and why.
 extension ApplyRun {

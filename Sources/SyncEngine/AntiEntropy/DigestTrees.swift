@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-public import SyncCore
+import SyncCore
 
 /// The digest trees a node computes of what it shares with its neighbours,
 /// kept while their dataset is unchanged, so that comparing copies that have
