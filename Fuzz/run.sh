@@ -16,17 +16,30 @@ mkdir -p "$out/crashes"
 flags=(-sanitize=fuzzer,address -parse-as-library -O -g -Xlinker --allow-multiple-definition)
 
 needs() { printf '%s\n' "${targets[@]}" | grep -qx "$1"; }
+# Compiles a target binary ($1) with swiftc's remaining arguments; a failed compile stops the run
+# (exit 1) and removes the old binary, so an old build is never fuzzed in its place.
+build() {
+  local binary=$1; shift
+  local log; log=$(mktemp)
+  if ! swiftc "$@" -o "$binary" >"$log" 2>&1; then
+    grep -v "ld.gold: warning" "$log" | tail -20
+    rm -f "$log" "$binary"
+    echo "fuzz: building $(basename "$binary") FAILED (see above)"
+    exit 1
+  fi
+  grep -v "ld.gold: warning" "$log" || true
+  rm -f "$log"
+}
 # Whether $1 is missing or older than any file given after it.
 stale() { local binary=$1; shift; [ ! -e "$binary" ] || [ -n "$(find "$@" -newer "$binary" 2>/dev/null | head -1)" ]; }
 if needs http-parser && stale "$out/http-parser" Sources/HTTP1 Fuzz/targets/HTTPParserFuzz.swift; then
   echo "fuzz: building http-parser"
-  swiftc "${flags[@]}" -module-name HTTP1Fuzz Sources/HTTP1/*.swift Fuzz/targets/HTTPParserFuzz.swift -o "$out/http-parser" 2>&1 | grep -v "ld.gold: warning" || true
+  build "$out/http-parser" "${flags[@]}" -module-name HTTP1Fuzz Sources/HTTP1/*.swift Fuzz/targets/HTTPParserFuzz.swift
 fi
 if needs json-reader || needs change-codec || needs csv-reader || needs tickets; then
   if stale "$out/synccore" Sources/SyncCore Fuzz/targets/SyncCoreFuzz.swift; then
     echo "fuzz: building synccore (json-reader, change-codec, csv-reader, tickets)"
-    swiftc "${flags[@]}" -module-name SyncCoreFuzz $(find Sources/SyncCore -name '*.swift') Fuzz/targets/SyncCoreFuzz.swift \
-      -o "$out/synccore" 2>&1 | grep -v "ld.gold: warning" || true
+    build "$out/synccore" "${flags[@]}" -module-name SyncCoreFuzz $(find Sources/SyncCore -name '*.swift') Fuzz/targets/SyncCoreFuzz.swift
   fi
 fi
 

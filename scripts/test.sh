@@ -19,14 +19,20 @@ if [ "${FUZZ_SECONDS:-15}" != "0" ]; then
   fuzz_status=$?
 fi
 set -e
-line=$(grep -A1 "Test Suite 'All tests'" "$log" | grep -oE 'Executed [0-9]+ tests?, with [0-9]+ failures?' | tail -1)
-executed=$(echo "$line" | grep -oE '[0-9]+' | head -1)
-failed=$(echo "$line" | grep -oE '[0-9]+' | tail -1)
+# XCTest's summary counts assertion failures, not failed tests ("Executed 5 tests, with 3 failures"
+# can be one test), and words it otherwise when a test is skipped: count the tests by their own lines.
+executed=$(grep -A1 "Test Suite 'All tests'" "$log" | grep -oE 'Executed [0-9]+ tests?' | tail -1 | grep -oE '[0-9]+')
+failed=$(grep -cE "^Test Case '.*' failed" "$log" || true)
+skipped=$(grep -cE "^Test Case '.*' skipped" "$log" || true)
 if [ -z "$executed" ]; then
   echo "tests: no XCTest summary found (swift test exited $status)"
   exit $(( status == 0 ? 1 : status ))
 fi
 [ $fuzz_status -ne 0 ] && echo "fuzzing found a problem: see the fuzz: lines above"
-echo "tests: $((executed - failed)) passed, $failed failed"
+if [ "$skipped" -gt 0 ]; then
+  echo "tests: $((executed - failed - skipped)) passed, $failed failed, $skipped skipped"
+else
+  echo "tests: $((executed - failed)) passed, $failed failed"
+fi
 [ $status -ne 0 ] && exit "$status"
 exit $fuzz_status
