@@ -3,11 +3,15 @@ import Synchronization
 public import SyncCore
 
 /// The child's side of the link to its parent. Children dial their parent
-/// (district platforms sit behind firewalls, like a 前置机). Three loops, each
+/// (district platforms sit behind firewalls, like a 前置机). Four loops, each
 /// on its own thread with its own channel:
 /// - health: exchanges health messages every `interval` seconds;
-/// - push: sends the outbox in bounded batches as soon as changes appear;
-/// - pull: long-polls the parent for changes routed to this node.
+/// - push: sends the outbox in bounded batches as soon as changes appear, and
+///   while idle asks the parent what it holds of this node's log (a restored
+///   parent that lost what it confirmed is sent everything again);
+/// - pull: long-polls the parent for changes routed to this node;
+/// - digest: compares this node's copy of what both must hold with the parent's
+///   every `antiEntropyInterval` seconds, and repairs what differs (`AntiEntropyCheck`).
 /// Each retries with exponential backoff and jitter while the parent is
 /// unreachable, and resumes from the cursors in the store after a restart.
 public final class ParentLink: Sendable {
@@ -61,7 +65,7 @@ public final class ParentLink: Sendable {
         self.antiEntropyInterval = max(0, antiEntropyInterval ?? Double(replica.policy.antiEntropySeconds))
     }
 
-    /// Starts the three loops.
+    /// Starts the loops (the digest loop unless anti-entropy is off).
     public func start() {
         // The health loop keeps trying at its own interval while the parent is away (a heartbeat's
         // rate, not a storm), and whichever loop gets through first wakes the others from their backoff:
