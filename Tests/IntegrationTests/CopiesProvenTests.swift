@@ -167,4 +167,50 @@ final class CopiesProvenTests: XCTestCase {
         XCTAssertEqual(try f.records("sz-pingshan", "ps-enterprise").count, 10, "and nothing lost: the district keeps its changes")
         XCTAssertEqual(try f.status("sz")["node"].flatMap { $0 as? [String: Any] }?["id"] as? String, "sz", "the city still answers")
     }
+
+    /// The digest endpoints hold a child with a valid certificate to what it shares, and say what was wrong.
+    func testHostileDigestRequestsGetTheirReasonAndNothingElse() throws {
+        let f = try Federation.withDistrictAndCityData(self)
+        try f.start("sz")
+        try f.write("sz", "sz-housing", lines: [#"{"id": "H1", "region": "440304", "address": "福田"}"#]).check()
+        func client(_ id: String) -> HTTPSClient {
+            var configuration = HTTPSClientConfiguration(certificateFile: "\(f.certs(id))/\(id).pem", keyFile: "\(f.certs(id))/\(id).key",
+                                                         caFile: "\(f.caDirectory)/ca.pem", expectedPeer: NodeIdentity(federation: f.federation, node: "sz"))
+            configuration.requestTimeout = 10
+            return HTTPSClient(baseURL: f.url("sz"), configuration: configuration)
+        }
+        let pingshan = client("sz-pingshan")
+        func post(_ body: String, to path: String = "/v1/digest", as client: HTTPSClient? = nil) throws -> (status: Int, text: String) {
+            let response = try (client ?? pingshan).send(method: "POST", path: path, body: Data(body.utf8))
+            return (response.status, String(decoding: response.body, as: UTF8.self))
+        }
+        let junk = try post("{not json")
+        XCTAssertEqual(junk.status, 400)
+        XCTAssertTrue(junk.text.contains("not a digest request"), junk.text)
+        let range = try post(#"{"op":"buckets","dataset":"sz-housing","branches":[999]}"#)
+        XCTAssertEqual(range.status, 400)
+        XCTAssertTrue(range.text.contains("from 0 to 255"), range.text)
+        let other = try post(#"{"op":"entries","dataset":"ps-enterprise-nope","keys":["x"]}"#)
+        XCTAssertEqual(other.status, 422)
+        XCTAssertTrue(other.text.contains("is not one sz and sz-pingshan both hold"), other.text)
+        // Futian's record by its key: Pingshan shares sz-housing only for its own region, and gets nothing of it.
+        let taken = try post(#"{"op":"entries","dataset":"sz-housing","keys":["H1"]}"#)
+        XCTAssertEqual(taken.status, 200)
+        XCTAssertFalse(taken.text.contains("福田"), taken.text)
+        // The parent is not a child: it compares nothing here.
+        try f.start("gd")
+        let parent = HTTPSClient(baseURL: f.url("sz"), configuration: {
+            var c = HTTPSClientConfiguration(certificateFile: "\(f.certs("gd"))/gd.pem", keyFile: "\(f.certs("gd"))/gd.key", caFile: "\(f.caDirectory)/ca.pem",
+                                             expectedPeer: NodeIdentity(federation: f.federation, node: "sz"))
+            c.requestTimeout = 10
+            return c
+        }())
+        let refused = try post(#"{"op":"roots","roots":{}}"#, as: parent)
+        XCTAssertEqual(refused.status, 403)
+        XCTAssertTrue(refused.text.contains("only children compare copies"), refused.text)
+        let repair = try post("[]", to: "/v1/digest/repair")
+        XCTAssertEqual(repair.status, 400)
+        XCTAssertTrue(repair.text.contains("/v1/digest/repair is not valid"), repair.text)
+        XCTAssertEqual(try f.records("sz", "sz-housing").count, 1, "nothing changed")
+    }
 }
