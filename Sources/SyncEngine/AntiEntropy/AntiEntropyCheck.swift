@@ -49,7 +49,8 @@ public struct AntiEntropyCheck: Sendable {
         for (dataset, scope) in scopes { trees[dataset] = try replica.digests.tree(replica, dataset: dataset, scope: scope, stats: stats) }
         var answer = try roots(trees.mapValues(\.root), channel, &outcome)
         guard answer.busy != true else { outcome.postponed = true; return outcome }
-        try DigestService.keep((answer.equal ?? []).map { .init(dataset: $0, records: trees[$0]?.count ?? 0, differing: 0) },
+        outcome.equal = answer.equal ?? []
+        try DigestService.keep(outcome.equal.map { .init(dataset: $0, records: trees[$0]?.count ?? 0, differing: 0) },
                                peer: parent, in: replica, at: replica.wallClock.millis())
         for (dataset, branches) in (answer.differing ?? [:]).sorted(by: { $0.key < $1.key }) {
             guard let scope = scopes[dataset], var tree = trees[dataset] else { continue }
@@ -69,7 +70,7 @@ public struct AntiEntropyCheck: Sendable {
                                                    : reasons.prefix(3).joined(separator: "; "), at: replica.wallClock.millis())
                     break
                 }
-                replica.digests.forget()
+                replica.digests.forget(dataset)
                 tree = try replica.digests.tree(replica, dataset: dataset, scope: scope)
                 answer = try roots([dataset: tree.root], channel, &outcome)
                 guard answer.busy != true else { outcome.postponed = true; return outcome }
@@ -83,7 +84,6 @@ public struct AntiEntropyCheck: Sendable {
                 theirs = again
             }
         }
-        outcome.equal += answer.equal ?? []
         outcome.equal = Array(Set(outcome.equal)).sorted()
         return outcome
     }

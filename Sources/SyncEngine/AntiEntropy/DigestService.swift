@@ -112,7 +112,7 @@ public struct DigestService: Sendable {
             scopes[entry.change.change.dataset].map { $0.contains(region: entry.change.change.region.code) } ?? false
         }
         let stats = try replica.repair(inScope, from: peer, recovering: false)
-        replica.digests.forget()
+        for dataset in Set(inScope.map(\.change.change.dataset)) { replica.digests.forget(dataset) }
         let outside = batch.entries.count - inScope.count
         return RepairAnswer(applied: stats.applied, unrepaired: stats.unrepaired + outside,
                             reasons: stats.reasons + (outside > 0 ? ["\(outside) changes are of records \(replica.nodeID) and \(peer) need not both hold: left out"] : []))

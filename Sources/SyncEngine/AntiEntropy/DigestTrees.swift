@@ -48,8 +48,16 @@ public final class DigestTrees: Sendable {
         return tree
     }
 
-    /// Forgets every tree (tests; a node that repaired a dataset forgets its tree by its statistics).
-    public func forget() { cache.withLock { $0 = ([:], 0) } }
+    /// Forgets the trees of `dataset` (after a repair: a row put right changes no statistics), or every tree.
+    public func forget(_ dataset: String? = nil) {
+        cache.withLock { cache in
+            guard let dataset else { cache = ([:], 0); return }
+            for (name, cached) in cache.trees where name.hasPrefix(dataset + "|") {
+                cache.trees[name] = nil
+                cache.buckets -= cached.tree.filledBuckets
+            }
+        }
+    }
 
     /// The leaves of the records of `dataset` in `scope` that fall in `buckets`.
     static func leaves(_ replica: Replica, dataset: String, scope: DigestScope, buckets: Set<Int>) throws -> [String: UInt64] {
