@@ -12,6 +12,14 @@ import XCTest
 final class CopiesProvenTests: XCTestCase {
     func enterprises(_ range: Range<Int>) -> [String] { range.map { #"{"uscc": "E\#($0)", "region": "440310", "name": "企业\#($0)"}"# } }
 
+    /// A backup key and a backup of `id` made while it serves.
+    func backup(_ f: Federation, _ id: String) throws -> (key: String, file: String) {
+        let key = "\(f.directory)/backup.key", file = "\(f.directory)/\(id).snbk"
+        try f.run(["backup", "key", "--out", key]).check()
+        try f.run(["backup"] + f.fleet.nodeArguments(id) + ["--key", key, "--out", file]).check()
+        return (key, file)
+    }
+
     func cursors(_ f: Federation, _ id: String, _ peer: String) throws -> [String: Int] {
         (try f.peerStatus(id, peer)?["cursors"] as? [String: Int]) ?? [:]
     }
@@ -24,10 +32,7 @@ final class CopiesProvenTests: XCTestCase {
         for id in ["gd", "sz", "sz-pingshan"] { try f.start(id) }
         try f.write("sz-pingshan", "ps-enterprise", lines: enterprises(0..<24_000)).check()
         XCTAssertTrue(f.waitUntil(timeout: 60) { try f.records("gd", "ps-enterprise").count == 24_000 })
-        let key = "\(f.directory)/backup.key"
-        try f.run(["backup", "key", "--out", key]).check()
-        let file = "\(f.directory)/sz.snbk"
-        try f.run(["backup"] + f.fleet.nodeArguments("sz") + ["--key", key, "--out", file]).check()
+        let (key, file) = try backup(f, "sz")
 
         // The province is away; the district's late rows reach the city, and the district is told so.
         XCTAssertEqual(f.stop("gd"), 0)
@@ -64,10 +69,7 @@ final class CopiesProvenTests: XCTestCase {
         for id in ["gd", "sz", "sz-pingshan"] { try f.start(id) }
         try f.write("sz-pingshan", "ps-enterprise", lines: enterprises(0..<100)).check()
         XCTAssertTrue(f.waitUntil(timeout: 30) { try f.records("gd", "ps-enterprise").count == 100 })
-        let key = "\(f.directory)/backup.key"
-        try f.run(["backup", "key", "--out", key]).check()
-        let file = "\(f.directory)/gd.snbk"
-        try f.run(["backup"] + f.fleet.nodeArguments("gd") + ["--key", key, "--out", file]).check()
+        let (key, file) = try backup(f, "gd")
         try f.write("sz-pingshan", "ps-enterprise", lines: enterprises(100..<150)).check()
         XCTAssertTrue(f.waitUntil(timeout: 30) { try f.records("gd", "ps-enterprise").count == 150 })
 

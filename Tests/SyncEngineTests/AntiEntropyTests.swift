@@ -142,16 +142,23 @@ final class AntiEntropyTests: XCTestCase {
         XCTAssertEqual(answer.unrepaired, 1)
     }
 
+    /// A federation whose source lost record `key` (its row gone, as a purge or a lost page leaves it)
+    /// three days after writing it, the city's copy kept.
+    func lostAtTheSource(_ key: String, retentionDays: Int) throws -> InProcessFederation {
+        let f = try federation(policy: ["tombstoneRetentionDays": retentionDays])
+        try LocalWriter(replica: f.replica("sz-pingshan")).write(dataset: "ps-enterprise",
+                                                                 values: ["uscc": .string(key), "region": .string("440310"), "name": .string("企业")])
+        try f.settle()
+        try edit("sz-pingshan", "DELETE FROM record_state WHERE dataset = 'ps-enterprise' AND key = '\(key)'")
+        f.replica("sz-pingshan").digests.forget()
+        f.clock.advance(by: 3 * 86_400)
+        return f
+    }
+
     /// A record the source no longer has at all (deleted, its tombstone purged) but a copy kept
     /// (restored from an old backup): copying it back would bring a deleted record back to life.
     func testARecordGoneAtTheSourceButKeptByAStaleCopyIsReportedNotCopiedBack() throws {
-        let f = try federation(policy: ["tombstoneRetentionDays": 1])
-        try LocalWriter(replica: f.replica("sz-pingshan")).write(dataset: "ps-enterprise",
-                                                                 values: ["uscc": .string("OLD"), "region": .string("440310"), "name": .string("旧")])
-        try f.settle()
-        try edit("sz-pingshan", "DELETE FROM record_state WHERE dataset = 'ps-enterprise' AND key = 'OLD'")
-        f.replica("sz-pingshan").digests.forget()
-        f.clock.advance(by: 3 * 86_400)   // the record's last write is now older than the retention
+        let f = try lostAtTheSource("OLD", retentionDays: 1)   // its last write is older than the retention
         let outcome = try f.compare("sz-pingshan")
         XCTAssertEqual(outcome.found, ["ps-enterprise": 1])
         XCTAssertEqual(outcome.remaining, ["ps-enterprise": 1], "not repaired: reported")
@@ -162,13 +169,7 @@ final class AntiEntropyTests: XCTestCase {
 
     /// The same record, still within the retention: the source lost it, and takes it back.
     func testARecordLostAtTheSourceWithinTheRetentionComesBack() throws {
-        let f = try federation(policy: ["tombstoneRetentionDays": 30])
-        try LocalWriter(replica: f.replica("sz-pingshan")).write(dataset: "ps-enterprise",
-                                                                 values: ["uscc": .string("NEW"), "region": .string("440310"), "name": .string("新")])
-        try f.settle()
-        try edit("sz-pingshan", "DELETE FROM record_state WHERE dataset = 'ps-enterprise' AND key = 'NEW'")
-        f.replica("sz-pingshan").digests.forget()
-        f.clock.advance(by: 3 * 86_400)
+        let f = try lostAtTheSource("NEW", retentionDays: 30)
         XCTAssertEqual(try f.compare("sz-pingshan").remaining, ["ps-enterprise": 0])
         XCTAssertNotNil(try f.records("sz-pingshan", "ps-enterprise")["NEW"])
     }
